@@ -1,0 +1,80 @@
+package io.covenant.coordinator.core;
+
+import io.covenant.protocol.BranchStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One branch of a global transaction: a TCC or 2PC participant, or one saga step. Immutable.
+ *
+ * <p>{@code attempts}, {@code lastError} and {@code nextAttemptAt} describe the operation being
+ * driven now (a saga action, or the phase-2 call); they reset when the branch moves on to another
+ * operation.
+ *
+ * @param id the branch id (for a saga, the step name)
+ * @param forwardUrl confirm, commit or action URL
+ * @param backwardUrl cancel, rollback or compensation URL; null only for a saga step with nothing to compensate
+ * @param payload raw JSON text sent as the body of every call, or null
+ * @param dependsOn saga only: steps that must succeed before this one starts
+ * @param pivot saga only: once this step succeeds the saga goes only forward
+ * @param attemptsMax saga only: attempts of the action before the step fails for good
+ * @param callTimeout per-call timeout, or null for the coordinator's default
+ */
+public record Branch(
+    String id,
+    BranchStatus status,
+    String forwardUrl,
+    String backwardUrl,
+    String payload,
+    List<String> dependsOn,
+    boolean pivot,
+    int attemptsMax,
+    Duration callTimeout,
+    int attempts,
+    String lastError,
+    Instant nextAttemptAt) {
+
+  public Branch {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(forwardUrl, "forwardUrl");
+    dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+  }
+
+  /** A TCC or 2PC branch as registered. */
+  public static Branch registered(String id, String forwardUrl, String backwardUrl, String payload) {
+    return new Branch(id, BranchStatus.REGISTERED, forwardUrl, backwardUrl, payload, List.of(), false, 0, null, 0, null, null);
+  }
+
+  /** A saga step before it has run. */
+  public static Branch step(
+      String name, String action, String compensation, String payload, List<String> dependsOn,
+      boolean pivot, int attemptsMax, Duration callTimeout) {
+    return new Branch(name, BranchStatus.PENDING, action, compensation, payload, dependsOn, pivot, attemptsMax, callTimeout, 0, null, null);
+  }
+
+  /** This branch in {@code next} status, with the retry bookkeeping reset. */
+  Branch moveTo(BranchStatus next) {
+    return new Branch(id, next, forwardUrl, backwardUrl, payload, dependsOn, pivot, attemptsMax, callTimeout, 0, null, null);
+  }
+
+  /** This branch after a failed attempt, to be retried at {@code retryAt}. */
+  Branch failedAttempt(String error, Instant retryAt) {
+    return new Branch(id, status, forwardUrl, backwardUrl, payload, dependsOn, pivot, attemptsMax, callTimeout, attempts + 1, error, retryAt);
+  }
+
+  /** True when this branch has the same registration (URLs and payload) as {@code other}. */
+  boolean sameRegistration(Branch other) {
+    return forwardUrl.equals(other.forwardUrl)
+        && Objects.equals(backwardUrl, other.backwardUrl)
+        && Objects.equals(payload, other.payload);
+  }
+
+  /** True when {@code other} is the same saga step definition (ignoring progress). */
+  boolean sameDefinition(Branch other) {
+    return id.equals(other.id) && sameRegistration(other) && dependsOn.equals(other.dependsOn)
+        && pivot == other.pivot && attemptsMax == other.attemptsMax && Objects.equals(callTimeout, other.callTimeout);
+  }
+}

@@ -1,0 +1,430 @@
+package io.covenant.coordinator.core;
+
+import static io.covenant.protocol.BranchStatus.FAILED;
+import static io.covenant.protocol.BranchStatus.PENDING;
+import static io.covenant.protocol.BranchStatus.REGISTERED;
+import static io.covenant.protocol.BranchStatus.SKIPPED;
+import static io.covenant.protocol.BranchStatus.SUCCEEDED;
+import static io.covenant.protocol.GlobalStatus.ACTIVE;
+import static io.covenant.protocol.GlobalStatus.COMMITTED;
+import static io.covenant.protocol.GlobalStatus.COMMITTING;
+import static io.covenant.protocol.GlobalStatus.ROLLED_BACK;
+import static io.covenant.protocol.GlobalStatus.ROLLING_BACK;
+
+import io.covenant.coordinator.core.Outcome.Changed;
+import io.covenant.coordinator.core.Outcome.Rejected;
+import io.covenant.coordinator.core.Outcome.Unchanged;
+import io.covenant.protocol.BranchStatus;
+import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.GlobalStatus;
+import io.covenant.protocol.Mode;
+import io.covenant.protocol.Op;
+import io.covenant.protocol.SagaRecovery;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The rules of every mode, as pure functions: {@link #on} turns a transaction and an event into a
+ * new transaction (or a refusal), and {@link #plan} says which participant calls are due. No I/O,
+ * no clock, no randomness: time and jitter arrive inside the events.
+ *
+ * <p>Hazards this class guards against:
+ * <ul>
+ *   <li>The decision is made exactly once, from {@code ACTIVE}; afterwards commit and roll back
+ *       requests are answered from the state, never applied again ({@link Transitions#check}
+ *       runs on every change).
+ *   <li>A saga step is treated as "may have run" as soon as every step it depends on has
+ *       durably succeeded, because the engine may have sent its action just before a crash
+ *       without recording that. Such a step is compensated on roll back (the participant's
+ *       barrier turns a compensation without an action into a no-op).
+ *   <li>A step is compensated only after every step that depends on it has been compensated or
+ *       skipped: reverse dependency order, which for a sequential saga is reverse order.
+ * </ul>
+ */
+public final class Core {
+
+  /**
+   * Limits and retry settings the rules depend on.
+   *
+   * @param branchesPerTransactionMax registrations beyond this are refused
+   * @param stuckAfterAttempts a branch whose current operation failed this many times shows as stuck
+   */
+  public record Policy(RetryPolicy retry, int branchesPerTransactionMax, int stuckAfterAttempts) {
+    public Policy {
+      Objects.requireNonNull(retry, "retry");
+      if (branchesPerTransactionMax < 1 || stuckAfterAttempts < 1) {
+        throw new IllegalArgumentException("branchesPerTransactionMax and stuckAfterAttempts must be at least 1");
+      }
+    }
+  }
+
+  private final Policy policy;
+
+  public Core(Policy policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  /** A new TCC or 2PC transaction, {@code ACTIVE} with no branches; rolled back at {@code deadline} if still undecided. */
+  public GlobalTx begin(String gid, Mode mode, Instant now, Instant deadline) {
+    if (mode == Mode.SAGA) {
+      throw new IllegalArgumentException("a saga is submitted whole, not begun");
+    }
+    return new GlobalTx(gid, mode, ACTIVE, now, now, deadline, null, 1, List.of());
+  }
+
+  /**
+   * A new saga. A compensating saga starts {@code ACTIVE} and runs forward until every step
+   * succeeds, a pivot succeeds, or a step fails for good. A forward-recovery saga is decided at
+   * submission ({@code COMMITTING}): it never compensates and has no deadline.
+   *
+   * @param steps validated by {@link #sagaDefinitionError} first
+   */
+  public GlobalTx saga(String gid, List<Branch> steps, SagaRecovery recovery, Instant now, Instant deadline) {
+    String error = sagaDefinitionError(steps, recovery);
+    if (error != null) {
+      throw new IllegalArgumentException(error);
+    }
+    return recovery == SagaRecovery.FORWARD
+        ? new GlobalTx(gid, Mode.SAGA, COMMITTING, now, now, null, null, 1, steps)
+        : new GlobalTx(gid, Mode.SAGA, ACTIVE, now, now, deadline, null, 1, steps);
+  }
+
+  /**
+   * Says what is wrong with a saga definition, or returns null when it is valid: no steps, too
+   * many, a duplicate name, a dependency on an unknown step or on itself, a cycle, a step that
+   * may need compensating but has no compensation, an attempt limit below 1.
+   */
+  public String sagaDefinitionError(List<Branch> steps, SagaRecovery recovery) {
+    if (steps.isEmpty()) {
+      return "a saga needs at least one step";
+    }
+    if (steps.size() > policy.branchesPerTransactionMax()) {
+      return "a saga may have at most " + policy.branchesPerTransactionMax() + " steps (limits.branchesPerTransactionMax), got " + steps.size();
+    }
+    Map<String, Branch> byName = new HashMap<>();
+    for (Branch s : steps) {
+      if (byName.put(s.id(), s) != null) {
+        return "step name '" + s.id() + "' is used twice";
+      }
+      if (s.attemptsMax() < 1) {
+        return "step '" + s.id() + "': attemptsMax must be at least 1";
+      }
+    }
+    for (Branch s : steps) {
+      for (String d : s.dependsOn()) {
+        if (d.equals(s.id())) {
+          return "step '" + s.id() + "' depends on itself";
+        }
+        if (!byName.containsKey(d)) {
+          return "step '" + s.id() + "' depends on unknown step '" + d + "'";
+        }
+      }
+      if (s.backwardUrl() == null && recovery == SagaRecovery.COMPENSATE && !s.pivot()) {
+        return "step '" + s.id() + "' has no compensation; only a pivot step or a step of a forward saga may omit it";
+      }
+    }
+    String cycle = findCycle(steps, byName);
+    return cycle == null ? null : "steps depend on each other in a cycle: " + cycle;
+  }
+
+  private static String findCycle(List<Branch> steps, Map<String, Branch> byName) {
+    Map<String, Integer> state = new HashMap<>(); // 1 = on the path, 2 = done
+    for (Branch s : steps) {
+      List<String> path = new ArrayList<>();
+      if (visit(s.id(), byName, state, path)) {
+        return String.join(" -> ", path);
+      }
+    }
+    return null;
+  }
+
+  private static boolean visit(String name, Map<String, Branch> byName, Map<String, Integer> state, List<String> path) {
+    Integer st = state.get(name);
+    if (st != null) {
+      if (st == 1) {
+        path.add(name);
+        return true;
+      }
+      return false;
+    }
+    state.put(name, 1);
+    path.add(name);
+    for (String d : byName.get(name).dependsOn()) {
+      if (visit(d, byName, state, path)) {
+        return true;
+      }
+    }
+    path.remove(path.size() - 1);
+    state.put(name, 2);
+    return false;
+  }
+
+  /** Applies {@code event} to {@code tx}. Pure; never throws for bad input, only for broken invariants. */
+  public Outcome on(GlobalTx tx, Event event) {
+    Outcome outcome;
+    if (event instanceof Event.Register e) {
+      outcome = register(tx, e);
+    } else if (event instanceof Event.Commit e) {
+      outcome = commit(tx, e);
+    } else if (event instanceof Event.Rollback e) {
+      outcome = rollback(tx, e.reason(), e.at());
+    } else if (event instanceof Event.Expire e) {
+      outcome = tx.status() == ACTIVE && tx.deadline() != null && !e.at().isBefore(tx.deadline())
+          ? rollback(tx, "timed out at " + tx.deadline(), e.at())
+          : new Unchanged(tx);
+    } else if (event instanceof Event.CallSucceeded e) {
+      outcome = succeeded(tx, e);
+    } else if (event instanceof Event.CallFailed e) {
+      outcome = failed(tx, e);
+    } else {
+      throw new IllegalStateException("unknown event " + event);
+    }
+    if (outcome instanceof Changed c) {
+      Transitions.check(tx, c.next());
+    }
+    return outcome;
+  }
+
+  private Outcome register(GlobalTx tx, Event.Register e) {
+    if (tx.mode() == Mode.SAGA) {
+      return new Rejected(ErrorCode.WRONG_MODE, "gid " + tx.gid() + " is a saga; its steps are submitted with it");
+    }
+    Branch incoming = e.branch();
+    var existing = tx.findBranch(incoming.id());
+    if (existing.isPresent()) {
+      return existing.get().sameRegistration(incoming)
+          ? new Unchanged(tx)
+          : new Rejected(ErrorCode.BRANCH_CONFLICT,
+              "gid " + tx.gid() + " already has branch " + incoming.id() + " with other endpoints or payload");
+    }
+    if (tx.status() != ACTIVE) {
+      return new Rejected(ErrorCode.TRANSACTION_NOT_ACTIVE,
+          "gid " + tx.gid() + " is " + tx.status() + "; cannot register branch " + incoming.id());
+    }
+    if (tx.branches().size() >= policy.branchesPerTransactionMax()) {
+      return new Rejected(ErrorCode.LIMIT_EXCEEDED,
+          "gid " + tx.gid() + " already has " + tx.branches().size() + " branches (limits.branchesPerTransactionMax)");
+    }
+    List<Branch> next = new ArrayList<>(tx.branches());
+    next.add(incoming);
+    return new Changed(tx.with(ACTIVE, next, null, e.at()));
+  }
+
+  private Outcome commit(GlobalTx tx, Event.Commit e) {
+    if (tx.mode() == Mode.SAGA) {
+      return new Rejected(ErrorCode.WRONG_MODE, "gid " + tx.gid() + " is a saga; it commits when its steps succeed");
+    }
+    return switch (tx.status()) {
+      case ACTIVE -> new Changed(settle(tx.with(COMMITTING, tx.branches(), null, e.at())));
+      case COMMITTING, COMMITTED -> new Unchanged(tx);
+      case ROLLING_BACK, ROLLED_BACK -> new Rejected(ErrorCode.TRANSACTION_ROLLED_BACK,
+          "gid " + tx.gid() + " is " + tx.status() + " (" + tx.reason() + "); cannot commit");
+    };
+  }
+
+  private Outcome rollback(GlobalTx tx, String reason, Instant at) {
+    return switch (tx.status()) {
+      case ACTIVE -> new Changed(settle(tx.with(ROLLING_BACK, tx.branches(), reason, at)));
+      case ROLLING_BACK, ROLLED_BACK -> new Unchanged(tx);
+      case COMMITTING, COMMITTED -> new Rejected(ErrorCode.TRANSACTION_COMMITTED,
+          "gid " + tx.gid() + " is " + tx.status() + "; cannot roll back");
+    };
+  }
+
+  private Outcome succeeded(GlobalTx tx, Event.CallSucceeded e) {
+    Branch b = tx.findBranch(e.branchId()).orElse(null);
+    if (b == null || !expects(tx, b, e.op())) {
+      return new Unchanged(tx); // a late or duplicate answer: what it reports is already recorded
+    }
+    BranchStatus to = e.op() == tx.mode().backward() ? rollbackStatus(tx.mode()) : forwardStatus(tx.mode());
+    GlobalTx next = tx.withBranch(b.moveTo(to), e.at());
+    if (tx.mode() == Mode.SAGA && tx.status() == ACTIVE && b.pivot()) {
+      next = next.with(COMMITTING, next.branches(), null, e.at()); // past the pivot: only forward from here
+    }
+    return new Changed(settle(next));
+  }
+
+  private Outcome failed(GlobalTx tx, Event.CallFailed e) {
+    Branch b = tx.findBranch(e.branchId()).orElse(null);
+    if (b == null || !expects(tx, b, e.op())) {
+      return new Unchanged(tx);
+    }
+    boolean sagaAction = tx.mode() == Mode.SAGA && e.op() == Op.ACTION;
+    boolean forGood = tx.status() == ROLLING_BACK || e.refusal() || b.attempts() + 1 >= b.attemptsMax();
+    if (sagaAction && tx.status() != COMMITTING && forGood) {
+      // The step failed for good (or the saga already turned: no point retrying an action that
+      // will be compensated). It may have taken effect, so it is compensated like the rest.
+      GlobalTx next = tx.withBranch(b.moveTo(FAILED), e.at());
+      if (tx.status() == ACTIVE) {
+        String why = e.refusal()
+            ? "step " + b.id() + " refused: " + e.error()
+            : "step " + b.id() + " failed after " + (b.attempts() + 1) + " attempts: " + e.error();
+        next = next.with(ROLLING_BACK, next.branches(), why, e.at());
+      }
+      return new Changed(settle(next));
+    }
+    // A decision is never undone: anything else is retried, refusals included, until it succeeds.
+    int failures = b.attempts() + 1;
+    Instant retryAt = e.at().plus(policy.retry().backoff(failures, e.jitter()));
+    String error = e.refusal() ? "refused (409): " + e.error() : e.error();
+    return new Changed(tx.withBranch(b.failedAttempt(error, retryAt), e.at()));
+  }
+
+  /**
+   * Brings a transaction to the end its branches allow: skips saga steps that never need
+   * compensating once rolling back, and finishes the transaction when every branch is final.
+   */
+  private GlobalTx settle(GlobalTx tx) {
+    if (tx.mode() == Mode.SAGA && tx.status() == ROLLING_BACK) {
+      List<Branch> next = new ArrayList<>(tx.branches().size());
+      Map<String, Branch> byName = index(tx);
+      boolean changed = false;
+      for (Branch b : tx.branches()) {
+        boolean skip = (b.status() == PENDING && !eligible(b, byName))
+            || (mayHaveRun(b, byName) && !b.status().isFinal() && b.backwardUrl() == null);
+        next.add(skip ? b.moveTo(SKIPPED) : b);
+        changed |= skip;
+      }
+      if (changed) {
+        tx = tx.settled(ROLLING_BACK, next);
+      }
+    }
+    boolean allFinal = true;
+    boolean allSucceeded = true;
+    for (Branch b : tx.branches()) {
+      allFinal &= b.status().isFinal();
+      allSucceeded &= b.status() == SUCCEEDED;
+    }
+    GlobalStatus end = null;
+    if (tx.mode() == Mode.SAGA && tx.status() != ROLLING_BACK && allSucceeded) {
+      end = COMMITTED;
+    } else if (tx.mode() != Mode.SAGA && tx.status() == COMMITTING && allFinal) {
+      end = COMMITTED;
+    } else if (tx.status() == ROLLING_BACK && allFinal) {
+      end = ROLLED_BACK;
+    }
+    return end == null ? tx : tx.settled(end, tx.branches());
+  }
+
+  /**
+   * Plans the calls due at {@code now} for a durable state. Calls already {@code inFlight}
+   * (branch ids) are not repeated; a branch waiting for its backoff sets {@code wakeAt}.
+   */
+  public Plan plan(GlobalTx tx, Instant now, Set<String> inFlight) {
+    if (tx.status().isFinished()) {
+      return Plan.NOTHING;
+    }
+    if (tx.status() == ACTIVE && tx.deadline() != null && !now.isBefore(tx.deadline())) {
+      return new Plan(List.of(), null, true);
+    }
+    Instant wakeAt = tx.status() == ACTIVE ? tx.deadline() : null;
+    List<Call> calls = new ArrayList<>();
+    Map<String, Branch> byName = tx.mode() == Mode.SAGA ? index(tx) : Map.of();
+    Set<String> pendingDependents = tx.mode() == Mode.SAGA && tx.status() == ROLLING_BACK ? unfinishedDependencies(tx) : Set.of();
+    for (Branch b : tx.branches()) {
+      Op op = due(tx, b, byName, pendingDependents);
+      if (op == null || inFlight.contains(b.id())) {
+        continue;
+      }
+      if (b.nextAttemptAt() != null && b.nextAttemptAt().isAfter(now)) {
+        wakeAt = wakeAt == null || b.nextAttemptAt().isBefore(wakeAt) ? b.nextAttemptAt() : wakeAt;
+        continue;
+      }
+      String url = op == tx.mode().backward() ? b.backwardUrl() : b.forwardUrl();
+      calls.add(new Call(tx.gid(), b.id(), op, url, b.payload(), b.callTimeout()));
+    }
+    return new Plan(calls, wakeAt, false);
+  }
+
+  /** The operation {@code b} needs now, respecting saga order, or null. */
+  private static Op due(GlobalTx tx, Branch b, Map<String, Branch> byName, Set<String> hasUnfinishedDependents) {
+    if (!expects(tx, b, tx.status() == ROLLING_BACK ? tx.mode().backward() : tx.mode().forward())) {
+      return null;
+    }
+    if (tx.mode() != Mode.SAGA) {
+      return tx.status() == COMMITTING ? tx.mode().forward() : tx.mode().backward();
+    }
+    if (tx.status() == ROLLING_BACK) {
+      return hasUnfinishedDependents.contains(b.id()) ? null : Op.COMPENSATE;
+    }
+    return eligible(b, byName) ? Op.ACTION : null;
+  }
+
+  /**
+   * True when {@code op} is what {@code b} is waiting for in the current state (ignoring order
+   * and backoff); an answer for any other operation is late or duplicate.
+   */
+  private static boolean expects(GlobalTx tx, Branch b, Op op) {
+    if (b.status().isFinal()) {
+      return false;
+    }
+    if (tx.mode() != Mode.SAGA) {
+      return b.status() == REGISTERED
+          && ((tx.status() == COMMITTING && op == tx.mode().forward())
+              || (tx.status() == ROLLING_BACK && op == tx.mode().backward()));
+    }
+    if (op == Op.ACTION) {
+      return b.status() == PENDING; // also under ROLLING_BACK: an action in flight when the saga turned
+    }
+    return op == Op.COMPENSATE && tx.status() == ROLLING_BACK && b.backwardUrl() != null;
+  }
+
+  /** Saga steps that some not-yet-final step depends on: they must wait to compensate. */
+  private static Set<String> unfinishedDependencies(GlobalTx tx) {
+    Set<String> result = new HashSet<>();
+    for (Branch b : tx.branches()) {
+      if (!b.status().isFinal()) {
+        result.addAll(b.dependsOn());
+      }
+    }
+    return result;
+  }
+
+  /** A pending saga step whose dependencies have all succeeded: it may start, or may already have. */
+  private static boolean eligible(Branch b, Map<String, Branch> byName) {
+    for (String d : b.dependsOn()) {
+      if (byName.get(d).status() != SUCCEEDED) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean mayHaveRun(Branch b, Map<String, Branch> byName) {
+    return b.status() == SUCCEEDED || b.status() == FAILED || (b.status() == PENDING && eligible(b, byName));
+  }
+
+  private static Map<String, Branch> index(GlobalTx tx) {
+    Map<String, Branch> byName = new HashMap<>(tx.branches().size() * 2);
+    for (Branch b : tx.branches()) {
+      byName.put(b.id(), b);
+    }
+    return byName;
+  }
+
+  private static BranchStatus forwardStatus(Mode mode) {
+    return switch (mode) {
+      case TCC -> BranchStatus.CONFIRMED;
+      case TWO_PHASE -> BranchStatus.COMMITTED;
+      case SAGA -> SUCCEEDED;
+    };
+  }
+
+  private static BranchStatus rollbackStatus(Mode mode) {
+    return switch (mode) {
+      case TCC -> BranchStatus.CANCELLED;
+      case TWO_PHASE -> BranchStatus.ROLLED_BACK;
+      case SAGA -> BranchStatus.COMPENSATED;
+    };
+  }
+}

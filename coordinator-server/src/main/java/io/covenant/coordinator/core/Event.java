@@ -1,0 +1,39 @@
+package io.covenant.coordinator.core;
+
+import io.covenant.protocol.Op;
+import java.time.Instant;
+
+/**
+ * Something that happened to a global transaction. Each event carries the time it is applied at,
+ * so the core never reads a clock; a transient failure also carries the jitter for its backoff,
+ * so the core never makes random numbers.
+ */
+public sealed interface Event {
+  Instant at();
+
+  /** TCC / 2PC: a participant registers a branch. */
+  record Register(Branch branch, Instant at) implements Event {}
+
+  /** The initiator asks to commit. */
+  record Commit(Instant at) implements Event {}
+
+  /** The initiator (or an operator) asks to roll back. */
+  record Rollback(String reason, Instant at) implements Event {}
+
+  /** The transaction's deadline has passed. */
+  record Expire(Instant at) implements Event {}
+
+  /** A call to a participant answered 2xx. */
+  record CallSucceeded(String branchId, Op op, Instant at) implements Event {}
+
+  /**
+   * A call did not succeed.
+   *
+   * @param refusal the participant answered 409: a business refusal, final for a saga action
+   *     that may still compensate; for every other call it is retried like any failure, because a
+   *     decision, once made, is never undone
+   * @param error what went wrong, for operators (status and body excerpt, timeout, connection error)
+   * @param jitter a number in [0, 1) from the engine's random source, spreading the retries
+   */
+  record CallFailed(String branchId, Op op, boolean refusal, String error, double jitter, Instant at) implements Event {}
+}

@@ -1,0 +1,14 @@
+package io.covenant.coordinator.engine;
+
+import java.time.Instant;
+
+/** The engine's only source of time: Vert.x-backed wall time in production, {@code SimClock} in tests. */
+@FunctionalInterface
+public interface Clock {
+  Instant now();
+
+  /** The system clock; used only at the edges (Main, tests), never inside core or engine. */
+  static Clock system() {
+    return Instant::now;
+  }
+}
