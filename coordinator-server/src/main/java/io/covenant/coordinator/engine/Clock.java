@@ -6,9 +6,4 @@ import java.time.Instant;
 @FunctionalInterface
 public interface Clock {
   Instant now();
-
-  /** The system clock; used only at the edges (Main, tests), never inside core or engine. */
-  static Clock system() {
-    return Instant::now;
-  }
 }

@@ -1,0 +1,478 @@
+package io.covenant.coordinator.engine;
+
+import io.covenant.coordinator.core.Branch;
+import io.covenant.coordinator.core.Call;
+import io.covenant.coordinator.core.Core;
+import io.covenant.coordinator.core.Event;
+import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.coordinator.core.Outcome;
+import io.covenant.coordinator.core.Plan;
+import io.covenant.coordinator.store.TransactionStore;
+import io.covenant.coordinator.store.TxPage;
+import io.covenant.coordinator.store.TxQuery;
+import io.covenant.protocol.CovenantException;
+import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.Mode;
+import io.covenant.protocol.SagaRecovery;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives global transactions to their end. Requests become core events; every change the core
+ * makes is written to the store, and only once it is durable is anyone told (the client's reply)
+ * or anything done (participant calls): write ahead.
+ *
+ * <p>The engine keeps every unfinished transaction in memory ("live"), with two states: the newest
+ * one ({@code tx}, which new events apply to) and the newest durable one ({@code durable}, which
+ * calls are planned from). Writes of one transaction are chained, so they reach the store in
+ * order; writes of different transactions overlap, so a journal store can put many of them in one
+ * fsync. Each branch has its own retry schedule, calls to one participant are capped by
+ * {@link ParticipantLimiter}, and the branches of one transaction are called in parallel.
+ *
+ * <p>Threading: not thread-safe. Every public method must be called on the engine thread (the
+ * thread {@link Scheduler} runs tasks on), and every returned future completes there.
+ *
+ * <p>Hazard: if a write fails, the memory state may be ahead of the store. The transaction is then
+ * evicted and reloaded from the store, which is the truth; its in-flight answers are dropped and
+ * their calls repeated later (participants are idempotent).
+ */
+public final class Engine {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+  private static final Duration RELOAD_DELAY = Duration.ofSeconds(1);
+
+  private final Core core;
+  private final EngineSettings settings;
+  private final Clock clock;
+  private final Scheduler scheduler;
+  private final TransactionStore store;
+  private final ParticipantTransport transport;
+  private final Entropy entropy;
+  private final EngineMetrics metrics;
+  private final ParticipantLimiter limiter;
+  private final Map<String, Live> live = new HashMap<>();
+  private boolean stopping;
+
+  /** An unfinished transaction. */
+  private static final class Live {
+    GlobalTx tx;
+    GlobalTx durable;
+    Future<Void> tail;
+    final Set<String> inFlight = new HashSet<>();
+    Scheduler.Cancellable timer;
+    Instant timerAt;
+
+    Live(GlobalTx tx, GlobalTx durable, Future<Void> tail) {
+      this.tx = tx;
+      this.durable = durable;
+      this.tail = tail;
+    }
+  }
+
+  public Engine(Core core, EngineSettings settings, Clock clock, Scheduler scheduler, TransactionStore store,
+      ParticipantTransport transport, Entropy entropy, MeterRegistry registry) {
+    this.core = Objects.requireNonNull(core, "core");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.store = Objects.requireNonNull(store, "store");
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.entropy = Objects.requireNonNull(entropy, "entropy");
+    this.limiter = new ParticipantLimiter(settings.participantCallsInFlightMax());
+    // Gauges read engine state: scrape them on the engine thread (the HTTP verticle shares its context).
+    this.metrics = new EngineMetrics(registry, this::liveCount, this::stuckCount, limiter::waiting);
+  }
+
+  public Core core() {
+    return core;
+  }
+
+  /** Loads every unfinished transaction from the store and resumes driving it. */
+  public Future<Void> start() {
+    return onEngine(store.loadUnfinished()).map(unfinished -> {
+      List<Live> resumed = new ArrayList<>(unfinished.size());
+      for (GlobalTx tx : unfinished) {
+        Live l = new Live(tx, tx, Future.succeededFuture());
+        live.put(tx.gid(), l);
+        resumed.add(l);
+      }
+      resumed.forEach(this::drive);
+      log.atInfo().addKeyValue("transactions", unfinished.size()).log("resumed unfinished transactions");
+      return null;
+    });
+  }
+
+  /** Stops taking requests and driving transactions; completes when pending writes are durable. */
+  public Future<Void> stop() {
+    stopping = true;
+    List<Future<Void>> tails = new ArrayList<>();
+    for (Live l : live.values()) {
+      cancelTimer(l);
+      tails.add(l.tail.otherwiseEmpty());
+    }
+    return Future.join(tails).mapEmpty();
+  }
+
+  /**
+   * Begins a TCC or 2PC transaction. With a gid this is idempotent: the same gid and mode give
+   * the existing transaction. Succeeds once the transaction is durable.
+   *
+   * @param gid null to generate one
+   * @param timeout null for the default
+   */
+  public Future<GlobalTx> begin(String gid, Mode mode, Duration timeout) {
+    Instant now = clock.now();
+    Duration t = checkTimeout(timeout == null ? settings.defaultTimeout() : timeout);
+    GlobalTx tx = core.begin(gid == null ? entropy.newGid() : gid, mode, now, now.plus(t));
+    return create(tx, existing -> existing.mode() == mode);
+  }
+
+  /**
+   * Submits a saga for the engine to run. With a gid this is idempotent: submitting the same steps
+   * again gives the existing saga. Succeeds once the saga is durable; its steps start then.
+   */
+  public Future<GlobalTx> submitSaga(String gid, List<Branch> steps, SagaRecovery recovery, Duration timeout) {
+    String error = core.sagaDefinitionError(steps, recovery);
+    if (error != null) {
+      return Future.failedFuture(new CovenantException(ErrorCode.INVALID_REQUEST, error, gid));
+    }
+    Instant now = clock.now();
+    Duration t = timeout != null ? checkTimeout(timeout) : settings.defaultSagaTimeout();
+    GlobalTx tx = core.saga(gid == null ? entropy.newGid() : gid, steps, recovery, now, t == null ? null : now.plus(t));
+    return create(tx, existing -> sameSaga(existing, tx));
+  }
+
+  /** Registers a branch (TCC before its try, 2PC after its prepare). Idempotent per branch id. */
+  public Future<GlobalTx> register(String gid, Branch branch) {
+    return apply(gid, new Event.Register(branch, clock.now()));
+  }
+
+  /** Decides commit; succeeds once the decision is durable. Idempotent. */
+  public Future<GlobalTx> commit(String gid) {
+    return apply(gid, new Event.Commit(clock.now()));
+  }
+
+  /** Decides roll back; succeeds once the decision is durable. Idempotent. */
+  public Future<GlobalTx> rollback(String gid, String reason) {
+    return apply(gid, new Event.Rollback(reason, clock.now()));
+  }
+
+  /** The newest durable state of a transaction; fails with {@code TRANSACTION_NOT_FOUND}. */
+  public Future<GlobalTx> get(String gid) {
+    Live l = live.get(gid);
+    if (l != null && l.durable != null) {
+      return Future.succeededFuture(l.durable);
+    }
+    return onEngine(store.find(gid)).map(found -> found.orElseThrow(() -> notFound(gid)));
+  }
+
+  public Future<TxPage> list(TxQuery query) {
+    return onEngine(store.list(query));
+  }
+
+  public int stuckAfterAttempts() {
+    return core.policy().stuckAfterAttempts();
+  }
+
+  private Duration checkTimeout(Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(settings.timeoutMax()) > 0) {
+      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED,
+          "timeout " + timeout.toMillis() + " ms is outside (0, " + settings.timeoutMax().toMillis() + "] ms (limits.timeoutMax)");
+    }
+    return timeout;
+  }
+
+  private static boolean sameSaga(GlobalTx existing, GlobalTx submitted) {
+    if (existing.mode() != Mode.SAGA || existing.branches().size() != submitted.branches().size()) {
+      return false;
+    }
+    for (int i = 0; i < existing.branches().size(); i++) {
+      Branch a = existing.branches().get(i);
+      Branch b = submitted.branches().get(i);
+      if (!a.id().equals(b.id()) || !a.forwardUrl().equals(b.forwardUrl())
+          || !Objects.equals(a.backwardUrl(), b.backwardUrl()) || !Objects.equals(a.payload(), b.payload())
+          || !a.dependsOn().equals(b.dependsOn()) || a.pivot() != b.pivot()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Future<GlobalTx> create(GlobalTx tx, Predicate<GlobalTx> sameRequest) {
+    if (stopping) {
+      return Future.failedFuture(new CovenantException(ErrorCode.SHUTTING_DOWN, "coordinator is stopping", tx.gid()));
+    }
+    String gid = tx.gid();
+    Live existing = live.get(gid);
+    if (existing != null) {
+      GlobalTx current = existing.tx;
+      return sameRequest.test(current)
+          ? existing.tail.map(v -> existing.durable)
+          : Future.failedFuture(gidConflict(current));
+    }
+    Live l = new Live(tx, null, null);
+    l.tail = write(store.create(tx), true);
+    live.put(gid, l);
+    return l.tail.transform(ar -> {
+      if (ar.succeeded()) {
+        metrics.begun(tx.mode());
+        onDurable(l, tx);
+        return Future.succeededFuture(tx);
+      }
+      live.remove(gid, l);
+      if (ar.cause() instanceof CovenantException ce && ce.code() == ErrorCode.GID_CONFLICT) {
+        // The gid is stored already (finished and retained, or taken by another coordinator).
+        return onEngine(store.find(gid)).compose(found -> found.isPresent() && sameRequest.test(found.get())
+            ? Future.succeededFuture(found.get())
+            : Future.failedFuture(found.map(Engine::gidConflict).orElse(ce)));
+      }
+      return Future.failedFuture(storeError(ar.cause(), gid));
+    });
+  }
+
+  private static CovenantException gidConflict(GlobalTx existing) {
+    return new CovenantException(ErrorCode.GID_CONFLICT,
+        "gid " + existing.gid() + " is already used by a " + existing.mode().code() + " transaction that is "
+            + existing.status().code() + " and differs from this request", existing.gid());
+  }
+
+  private static CovenantException notFound(String gid) {
+    return new CovenantException(ErrorCode.TRANSACTION_NOT_FOUND, "no transaction with gid " + gid, gid);
+  }
+
+  /** Applies an event to a transaction and returns its state once the change (if any) is durable. */
+  private Future<GlobalTx> apply(String gid, Event event) {
+    if (stopping) {
+      return Future.failedFuture(new CovenantException(ErrorCode.SHUTTING_DOWN, "coordinator is stopping", gid));
+    }
+    Live l = live.get(gid);
+    if (l == null) {
+      return onEngine(store.find(gid)).compose(found -> {
+        if (found.isEmpty()) {
+          return Future.failedFuture(notFound(gid));
+        }
+        if (live.containsKey(gid) || !found.get().status().isFinished()) {
+          adopt(found.get());
+          return apply(gid, event);
+        }
+        return answerFinished(found.get(), event);
+      });
+    }
+    Outcome outcome = core.on(l.tx, event);
+    if (outcome instanceof Outcome.Rejected r) {
+      return Future.failedFuture(new CovenantException(r.code(), r.detail(), gid));
+    }
+    if (outcome instanceof Outcome.Unchanged) {
+      GlobalTx current = l.tx;
+      return l.tail.map(v -> current); // a repeat is answered only once what it repeats is durable
+    }
+    return persist(l, ((Outcome.Changed) outcome).next());
+  }
+
+  private Future<GlobalTx> answerFinished(GlobalTx tx, Event event) {
+    Outcome outcome = core.on(tx, event);
+    if (outcome instanceof Outcome.Rejected r) {
+      return Future.failedFuture(new CovenantException(r.code(), r.detail(), tx.gid()));
+    }
+    if (outcome instanceof Outcome.Changed) {
+      throw new IllegalStateException("gid=" + tx.gid() + " is " + tx.status() + " but " + event + " changed it");
+    }
+    return Future.succeededFuture(tx);
+  }
+
+  /** Makes a stored, unfinished transaction live (after an eviction) and resumes it. */
+  private void adopt(GlobalTx stored) {
+    if (live.containsKey(stored.gid())) {
+      return;
+    }
+    Live l = new Live(stored, stored, Future.succeededFuture());
+    live.put(stored.gid(), l);
+    drive(l);
+  }
+
+  private Future<GlobalTx> persist(Live l, GlobalTx next) {
+    long expectedVersion = l.tx.version();
+    l.tx = next;
+    Future<Void> written = l.tail.transform(ar -> ar.succeeded()
+        ? write(store.update(next, expectedVersion), false)
+        : Future.failedFuture(ar.cause()));
+    l.tail = written;
+    return written.transform(ar -> {
+      if (ar.succeeded()) {
+        onDurable(l, next);
+        return Future.succeededFuture(next);
+      }
+      evict(l, ar.cause());
+      return Future.failedFuture(storeError(ar.cause(), next.gid()));
+    });
+  }
+
+  private void onDurable(Live l, GlobalTx durable) {
+    GlobalTx before = l.durable;
+    l.durable = durable;
+    if (before != null && before.status() != durable.status()) {
+      log.atDebug().addKeyValue("gid", durable.gid()).addKeyValue("from", before.status())
+          .addKeyValue("to", durable.status()).log("transaction status changed");
+    }
+    if (durable.status().isFinished()) {
+      cancelTimer(l);
+      live.remove(durable.gid(), l);
+      metrics.completed(durable.mode(), durable.status());
+      return;
+    }
+    drive(l);
+  }
+
+  /** Plans from the durable state and performs what is due: calls, expiry, the next wake-up. */
+  private void drive(Live l) {
+    GlobalTx tx = l.durable;
+    if (stopping || tx == null || live.get(tx.gid()) != l) {
+      return;
+    }
+    Instant now = clock.now();
+    Plan plan = core.plan(tx, now, l.inFlight);
+    if (plan.expired()) {
+      log.atInfo().addKeyValue("gid", tx.gid()).addKeyValue("deadline", tx.deadline())
+          .log("transaction timed out; rolling back");
+      apply(tx.gid(), new Event.Expire(now)).onFailure(e -> log.atDebug().addKeyValue("gid", tx.gid())
+          .setCause(e).log("could not record the timeout; will retry on reload"));
+      return;
+    }
+    for (Call call : plan.calls()) {
+      dispatch(l, call);
+    }
+    if (plan.wakeAt() != null) {
+      arm(l, plan.wakeAt(), now);
+    }
+  }
+
+  private void dispatch(Live l, Call call) {
+    l.inFlight.add(call.branchId());
+    limiter.submit(call.url(), () -> {
+      Instant started = clock.now();
+      transport.call(call).onComplete(ar -> scheduler.execute(() -> {
+        limiter.release(call.url());
+        if (stopping) {
+          return; // not recorded: the call is repeated after restart
+        }
+        CallResult result = ar.succeeded() ? ar.result() : CallResult.failed(String.valueOf(ar.cause()));
+        metrics.call(call.op(), result.kind(), Duration.between(started, clock.now()));
+        Event event = switch (result.kind()) {
+          case SUCCEEDED -> new Event.CallSucceeded(call.branchId(), call.op(), clock.now());
+          case REFUSED -> new Event.CallFailed(call.branchId(), call.op(), true, result.detail(), entropy.nextDouble(), clock.now());
+          case FAILED -> new Event.CallFailed(call.branchId(), call.op(), false, result.detail(), entropy.nextDouble(), clock.now());
+        };
+        if (result.kind() != CallResult.Kind.SUCCEEDED) {
+          logFailure(l, call, result);
+        }
+        apply(call.gid(), event).onComplete(done -> {
+          l.inFlight.remove(call.branchId());
+          Live current = live.get(call.gid());
+          if (current != null) {
+            drive(current);
+          }
+        });
+      }));
+    });
+  }
+
+  private void logFailure(Live l, Call call, CallResult result) {
+    int attempts = l.tx.findBranch(call.branchId()).map(Branch::attempts).orElse(0) + 1;
+    var builder = attempts == core.policy().stuckAfterAttempts() ? log.atWarn() : log.atDebug();
+    builder.addKeyValue("gid", call.gid()).addKeyValue("branch", call.branchId()).addKeyValue("op", call.op().code())
+        .addKeyValue("attempts", attempts).addKeyValue("result", result.kind()).addKeyValue("detail", result.detail())
+        .log(attempts == core.policy().stuckAfterAttempts() ? "branch keeps failing; transaction is stuck" : "participant call did not succeed");
+  }
+
+  private void arm(Live l, Instant at, Instant now) {
+    if (l.timer != null && !l.timerAt.isAfter(at)) {
+      return;
+    }
+    cancelTimer(l);
+    Duration delay = now.isBefore(at) ? Duration.between(now, at) : Duration.ZERO;
+    l.timerAt = at;
+    l.timer = scheduler.schedule(delay, () -> {
+      l.timer = null;
+      l.timerAt = null;
+      drive(l);
+    });
+  }
+
+  private static void cancelTimer(Live l) {
+    if (l.timer != null) {
+      l.timer.cancel();
+      l.timer = null;
+      l.timerAt = null;
+    }
+  }
+
+  /** A write failed: the store is the truth, so forget the memory state and reload it later. */
+  private void evict(Live l, Throwable cause) {
+    String gid = l.tx.gid();
+    if (live.remove(gid, l)) {
+      cancelTimer(l);
+      log.atWarn().addKeyValue("gid", gid).setCause(cause).log("store write failed; reloading the transaction from the store");
+      scheduler.schedule(RELOAD_DELAY, () -> reload(gid, RELOAD_DELAY));
+    }
+  }
+
+  private void reload(String gid, Duration delay) {
+    if (stopping || live.containsKey(gid)) {
+      return;
+    }
+    onEngine(store.find(gid)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ar.result().filter(tx -> !tx.status().isFinished()).ifPresent(this::adopt);
+      } else {
+        Duration next = delay.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : delay.multipliedBy(2);
+        scheduler.schedule(next, () -> reload(gid, next));
+      }
+    });
+  }
+
+  private Future<Void> write(Future<Void> storeWrite, boolean create) {
+    Instant started = clock.now();
+    return onEngine(storeWrite).andThen(ar -> metrics.write(create, Duration.between(started, clock.now())));
+  }
+
+  private static CovenantException storeError(Throwable cause, String gid) {
+    if (cause instanceof CovenantException ce) {
+      return ce;
+    }
+    return new CovenantException(ErrorCode.STORE_UNAVAILABLE, "could not write gid " + gid + ": " + cause, gid, cause);
+  }
+
+  /** Brings the completion of a store future back to the engine thread. */
+  private <T> Future<T> onEngine(Future<T> future) {
+    Promise<T> promise = Promise.promise();
+    future.onComplete(ar -> scheduler.execute(() -> promise.handle(ar)));
+    return promise.future();
+  }
+
+  private int liveCount() {
+    return live.size();
+  }
+
+  private int stuckCount() {
+    int threshold = core.policy().stuckAfterAttempts();
+    int n = 0;
+    for (Live l : List.copyOf(live.values())) {
+      if (l.durable != null && l.durable.isStuck(threshold)) {
+        n++;
+      }
+    }
+    return n;
+  }
+}
