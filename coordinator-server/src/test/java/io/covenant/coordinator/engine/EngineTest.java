@@ -1,0 +1,172 @@
+package io.covenant.coordinator.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.covenant.coordinator.core.Branch;
+import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.protocol.BranchStatus;
+import io.covenant.protocol.CovenantException;
+import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.GlobalStatus;
+import io.covenant.protocol.Mode;
+import io.covenant.protocol.SagaRecovery;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The engine's write-ahead, retry, limit and recovery rules, in a hand-driven world. */
+class EngineTest {
+  final ManualWorld world = new ManualWorld();
+  Engine engine = world.engine(64);
+
+  String begunWith(String... branches) {
+    Future<GlobalTx> begun = engine.begin(null, Mode.TCC, Duration.ofSeconds(10));
+    world.flush();
+    String gid = world.result(begun).gid();
+    for (String b : branches) {
+      Future<GlobalTx> r = engine.register(gid, Branch.registered(b, "http://" + b + ":1/confirm", "http://" + b + ":1/cancel", null));
+      world.flush();
+      world.result(r);
+    }
+    return gid;
+  }
+
+  @Test
+  void nothingIsSentOrAnsweredBeforeTheDecisionIsDurable() {
+    String gid = begunWith("stock", "pay");
+    Future<GlobalTx> commit = engine.commit(gid);
+    Future<GlobalTx> repeat = engine.commit(gid);
+    world.run();
+    assertThat(commit.isComplete()).isFalse();
+    assertThat(repeat.isComplete()).as("a repeat waits for the write it repeats").isFalse();
+    assertThat(world.transport.all).isEmpty();
+
+    world.flush();
+    assertThat(world.result(commit).status()).isEqualTo(GlobalStatus.COMMITTING);
+    assertThat(world.result(repeat).status()).isEqualTo(GlobalStatus.COMMITTING);
+    assertThat(world.transport.inFlightOps()).containsExactly("stock:confirm", "pay:confirm");
+  }
+
+  @Test
+  void theEndIsRecordedBeforeTheTransactionLeavesMemory() {
+    String gid = begunWith("stock");
+    engine.commit(gid);
+    world.flush();
+    world.transport.answer("stock", CallResult.OK);
+    world.run();
+    assertThat(world.store.durable.find(gid).result().orElseThrow().status()).isEqualTo(GlobalStatus.COMMITTING);
+    world.flush();
+    assertThat(world.store.durable.find(gid).result().orElseThrow().status()).isEqualTo(GlobalStatus.COMMITTED);
+    assertThat(world.result(engine.get(gid)).status()).isEqualTo(GlobalStatus.COMMITTED);
+  }
+
+  @Test
+  void aFailedCallIsRetriedAfterItsBackoffAndOthersAreNotHeldUp() {
+    String gid = begunWith("stock", "pay");
+    engine.commit(gid);
+    world.flush();
+    world.transport.answer("stock", CallResult.failed("503"));
+    world.transport.answer("pay", CallResult.OK);
+    world.flush();
+    assertThat(world.transport.inFlightOps()).isEmpty();
+    world.advance(Duration.ofMillis(101));                    // backoff of the first failure is at most 100 ms
+    world.flush();
+    assertThat(world.transport.inFlightOps()).containsExactly("stock:confirm");
+    world.transport.answer("stock", CallResult.OK);
+    world.flush();
+    assertThat(world.result(engine.get(gid)).status()).isEqualTo(GlobalStatus.COMMITTED);
+  }
+
+  @Test
+  void callsToOneParticipantAreCappedAndTheRestWaitTheirTurn() {
+    engine = world.engine(2);
+    Future<GlobalTx> begun = engine.begin("g", Mode.TWO_PHASE, Duration.ofSeconds(10));
+    world.flush();
+    world.result(begun);
+    for (int i = 0; i < 5; i++) {
+      engine.register("g", Branch.registered("b" + i, "http://db:5432/commit", "http://db:5432/rollback", null));
+    }
+    engine.commit("g");
+    world.flush();
+    assertThat(world.transport.inFlightOps()).containsExactly("b0:commit", "b1:commit");
+    world.transport.answer("b0", CallResult.OK);
+    world.run();
+    assertThat(world.transport.inFlightOps()).containsExactly("b1:commit", "b2:commit");
+  }
+
+  @Test
+  void anUndecidedTransactionIsRolledBackAtItsDeadline() {
+    String gid = begunWith("stock");
+    world.advance(Duration.ofSeconds(9));
+    assertThat(world.transport.all).isEmpty();
+    world.advance(Duration.ofSeconds(1));
+    world.flush();
+    assertThat(world.transport.inFlightOps()).containsExactly("stock:cancel");
+    assertThat(world.result(engine.get(gid)).reason()).contains("timed out");
+  }
+
+  @Test
+  void aRestartedEngineResumesEveryUnfinishedTransactionFromTheStore() {
+    String gid = begunWith("stock", "pay");
+    engine.commit(gid);
+    world.flush();
+    world.transport.answer("pay", CallResult.OK);
+    world.flush();
+    world.transport.inFlight.clear();                         // the old process is gone, with its calls
+
+    Engine restarted = world.engine(64);
+    world.result(restarted.start());
+    assertThat(world.transport.inFlightOps()).containsExactly("stock:confirm");
+    world.transport.answer("stock", CallResult.OK);
+    world.flush();
+    GlobalTx done = world.result(restarted.get(gid));
+    assertThat(done.status()).isEqualTo(GlobalStatus.COMMITTED);
+    assertThat(done.branches()).extracting(Branch::status).containsOnly(BranchStatus.CONFIRMED);
+  }
+
+  @Test
+  void aFailedWriteIsNotAcknowledgedAndTheTransactionIsReloadedFromTheStore() {
+    String gid = begunWith("stock");
+    world.store.failNextWrite = true;
+    Future<GlobalTx> commit = engine.commit(gid);
+    world.flush();
+    assertThat(commit.failed()).isTrue();
+    assertThat(((CovenantException) commit.cause()).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(world.transport.all).as("nothing is driven from a decision that is not durable").isEmpty();
+
+    world.advance(Duration.ofSeconds(2));                      // reloaded: the store still says ACTIVE
+    Future<GlobalTx> again = engine.commit(gid);
+    world.flush();
+    assertThat(world.result(again).status()).isEqualTo(GlobalStatus.COMMITTING);
+    assertThat(world.transport.inFlightOps()).containsExactly("stock:confirm");
+  }
+
+  @Test
+  void beginWithAGivenGidIsIdempotentAndAConflictingOneIsRefused() {
+    Future<GlobalTx> first = engine.begin("order-1", Mode.TCC, null);
+    Future<GlobalTx> second = engine.begin("order-1", Mode.TCC, null);
+    Future<GlobalTx> other = engine.begin("order-1", Mode.TWO_PHASE, null);
+    world.flush();
+    assertThat(world.result(first).gid()).isEqualTo("order-1");
+    assertThat(world.result(second).version()).isEqualTo(1);
+    assertThat(((CovenantException) other.cause()).code()).isEqualTo(ErrorCode.GID_CONFLICT);
+    assertThat(world.store.durable.list(io.covenant.coordinator.store.TxQuery.all(10)).result().items()).hasSize(1);
+  }
+
+  @Test
+  void aSagaStepStartsOnlyAfterItsDependencyIsDurablySucceeded() {
+    Future<GlobalTx> saga = engine.submitSaga("s", List.of(
+        Branch.step("a", "http://p:1/a", "http://p:1/ua", null, List.of(), false, 3, null),
+        Branch.step("b", "http://p:1/b", "http://p:1/ub", null, List.of("a"), false, 3, null)),
+        SagaRecovery.COMPENSATE, null);
+    world.flush();
+    world.result(saga);
+    assertThat(world.transport.inFlightOps()).containsExactly("a:action");
+    world.transport.answer("a", CallResult.OK);
+    world.run();
+    assertThat(world.transport.inFlightOps()).as("a's success is not durable yet").isEmpty();
+    world.flush();
+    assertThat(world.transport.inFlightOps()).containsExactly("b:action");
+  }
+}
