@@ -144,6 +144,11 @@ public final class Engine {
    * again gives the existing saga. Succeeds once the saga is durable; its steps start then.
    */
   public Future<GlobalTx> submitSaga(String gid, List<Branch> steps, SagaRecovery recovery, Duration timeout) {
+    int max = core.policy().branchesPerTransactionMax();
+    if (steps.size() > max) {
+      return Future.failedFuture(new CovenantException(ErrorCode.LIMIT_EXCEEDED,
+          "a saga may have at most " + max + " steps (limits.branchesPerTransactionMax), got " + steps.size(), gid));
+    }
     String error = core.sagaDefinitionError(steps, recovery);
     if (error != null) {
       return Future.failedFuture(new CovenantException(ErrorCode.INVALID_REQUEST, error, gid));
