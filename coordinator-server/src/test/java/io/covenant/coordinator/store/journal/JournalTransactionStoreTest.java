@@ -1,0 +1,157 @@
+package io.covenant.coordinator.store.journal;
+
+import static io.covenant.coordinator.store.TxFixtures.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.covenant.coordinator.core.Branch;
+import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.coordinator.store.TransactionStore;
+import io.covenant.coordinator.store.TransactionStoreContract;
+import io.covenant.coordinator.store.TxFixtures;
+import io.covenant.coordinator.store.TxQuery;
+import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.GlobalStatus;
+import io.covenant.protocol.Mode;
+import io.vertx.core.Future;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
+import org.apache.activemq.artemis.core.journal.impl.JournalImpl;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The store contract on a real journal in a temporary directory, and what only a journal can do wrong. */
+class JournalTransactionStoreTest extends TransactionStoreContract {
+  @TempDir
+  Path dir;
+
+  /** 1 MiB files instead of 10: faster to preallocate, and the bigger tests roll over files. */
+  JournalSettings settings() {
+    return JournalSettings.defaults(dir.resolve("journal")).withFileSizeBytes(1024 * 1024);
+  }
+
+  @Override
+  protected TransactionStore newStore() throws Exception {
+    return await(JournalTransactionStore.open(settings()));
+  }
+
+  @Override
+  protected boolean durable() {
+    return true;
+  }
+
+  @Override
+  protected TransactionStore reopen() throws Exception {
+    await(store.close());
+    return await(JournalTransactionStore.open(settings()));
+  }
+
+  @Test
+  void reopeningAfterManyUpdatesGivesTheLastVersionOfEachTransaction() throws Exception {
+    // Small files and eager compaction, so that the updates span many files that are reclaimed and compacted.
+    JournalSettings small = JournalSettings.defaults(dir.resolve("small")).withFileSizeBytes(64 * 1024).withCompaction(2, 30);
+    await(store.close());
+    store = await(JournalTransactionStore.open(small));
+
+    List<GlobalTx> last = new ArrayList<>();
+    List<Future<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      GlobalTx tx = TxFixtures.active("tx-" + i, Mode.values()[i % 3], T0.plusSeconds(i));
+      writes.add(store.create(tx));
+      last.add(tx);
+    }
+    for (int u = 0; u < 250; u++) {
+      for (int i = 0; i < last.size(); i++) {
+        GlobalTx tx = last.get(i);
+        GlobalTx next = TxFixtures.touched(tx, T0.plusSeconds(1000 + u));
+        writes.add(store.update(next, tx.version())); // on top of a write still in flight
+        last.set(i, next);
+      }
+    }
+    for (Future<Void> w : writes) {
+      await(w);
+    }
+    await(store.close());
+    store = await(JournalTransactionStore.open(small));
+
+    for (GlobalTx tx : last) {
+      assertThat(await(store.find(tx.gid()))).as(tx.gid()).contains(tx);
+      assertThat(tx.version()).isEqualTo(251);
+    }
+    assertThat(await(store.loadUnfinished())).hasSize(20);
+  }
+
+  @Test
+  void aWriteAfterCloseFailsWithStoreUnavailable() throws Exception {
+    GlobalTx tx = TxFixtures.active("order-1", T0);
+    await(store.create(tx));
+    await(store.close());
+
+    assertThat(failureOf(store.create(TxFixtures.active("order-2", T0)))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(failureOf(store.update(TxFixtures.moved(tx, GlobalStatus.COMMITTING, T0), 1))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(failureOf(store.purgeFinished(Instant.MAX, 10))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(await(store.find("order-1"))).as("reads still answer from memory").contains(tx);
+    await(store.close()); // closing twice is harmless
+  }
+
+  @Test
+  void closingLetsWritesAlreadyAcceptedBecomeDurable() throws Exception {
+    List<Future<Void>> creates = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      creates.add(store.create(TxFixtures.active("tx-" + i, T0.plusMillis(i))));
+    }
+    Future<Void> closed = store.close();
+    for (Future<Void> c : creates) {
+      await(c);
+    }
+    await(closed);
+
+    store = await(JournalTransactionStore.open(settings()));
+    assertThat(await(store.loadUnfinished())).hasSize(300);
+  }
+
+  @Test
+  void aTransactionTooLargeForOneRecordIsRefusedAndTheStoreStaysUsable() throws Exception {
+    String payload = "x".repeat(JournalSettings.DEFAULT_BUFFER_SIZE_BYTES);
+    GlobalTx huge = new GlobalTx("huge", Mode.TCC, GlobalStatus.ACTIVE, T0, T0, null, null, 1,
+        List.of(Branch.registered("b", "http://h/confirm", "http://h/cancel", payload)));
+    assertThat(failureOf(store.create(huge))).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
+
+    GlobalTx tx = TxFixtures.active("small", T0);
+    await(store.create(tx));
+    GlobalTx grown = new GlobalTx("small", Mode.TCC, GlobalStatus.ACTIVE, T0, T0, null, null, 2, huge.branches());
+    assertThat(failureOf(store.update(grown, 1))).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
+    await(store.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1));
+    assertThat(await(store.find("huge"))).isEmpty();
+  }
+
+  @Test
+  void aSecondStoreOnTheSameDirectoryIsRefused() throws Exception {
+    assertThat(failureOf(JournalTransactionStore.open(settings()))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    await(store.create(TxFixtures.active("still-works", T0)));
+    assertThat(await(store.list(TxQuery.all(10))).items()).hasSize(1);
+  }
+
+  @Test
+  void aRecordThatCannotBeDecodedStopsTheStoreFromOpening() throws Exception {
+    await(store.create(TxFixtures.active("good", T0)));
+    await(store.close());
+    store = null;
+
+    // Append a record this coordinator cannot read, straight through Artemis.
+    JournalSettings s = settings();
+    NIOSequentialFileFactory files = new NIOSequentialFileFactory(s.directory().toFile(), true, 1);
+    JournalImpl raw = new JournalImpl(s.fileSizeBytes(), s.minFiles(), s.poolSize(), 0, 0, files,
+        JournalTransactionStore.FILE_PREFIX, JournalTransactionStore.FILE_EXTENSION, 1);
+    raw.start();
+    raw.loadInternalOnly();
+    byte formatVersionFromTheFuture = 99;
+    raw.appendAddRecord(1_000_000, JournalTransactionStore.TX_RECORD, new byte[] {formatVersionFromTheFuture, 1, 2, 3}, true);
+    raw.stop();
+    files.stop();
+
+    assertThat(failureOf(JournalTransactionStore.open(s))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+  }
+}
