@@ -133,8 +133,12 @@ public final class Engine {
    * @param timeout null for the default
    */
   public Future<GlobalTx> begin(String gid, Mode mode, Duration timeout) {
+    Duration t = timeout == null ? settings.defaultTimeout() : timeout;
+    CovenantException bad = timeoutError(t, gid);
+    if (bad != null) {
+      return Future.failedFuture(bad);
+    }
     Instant now = clock.now();
-    Duration t = checkTimeout(timeout == null ? settings.defaultTimeout() : timeout);
     GlobalTx tx = core.begin(gid == null ? entropy.newGid() : gid, mode, now, now.plus(t));
     return create(tx, existing -> existing.mode() == mode);
   }
@@ -153,8 +157,12 @@ public final class Engine {
     if (error != null) {
       return Future.failedFuture(new CovenantException(ErrorCode.INVALID_REQUEST, error, gid));
     }
+    Duration t = timeout != null ? timeout : settings.defaultSagaTimeout();
+    CovenantException bad = t == null ? null : timeoutError(t, gid);
+    if (bad != null) {
+      return Future.failedFuture(bad);
+    }
     Instant now = clock.now();
-    Duration t = timeout != null ? checkTimeout(timeout) : settings.defaultSagaTimeout();
     GlobalTx tx = core.saga(gid == null ? entropy.newGid() : gid, steps, recovery, now, t == null ? null : now.plus(t));
     return create(tx, existing -> sameSaga(existing, tx));
   }
@@ -191,12 +199,12 @@ public final class Engine {
     return core.policy().stuckAfterAttempts();
   }
 
-  private Duration checkTimeout(Duration timeout) {
+  private CovenantException timeoutError(Duration timeout, String gid) {
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(settings.timeoutMax()) > 0) {
-      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED,
-          "timeout " + timeout.toMillis() + " ms is outside (0, " + settings.timeoutMax().toMillis() + "] ms (limits.timeoutMax)");
+      return new CovenantException(ErrorCode.LIMIT_EXCEEDED,
+          "timeout " + timeout.toMillis() + " ms is outside (0, " + settings.timeoutMax().toMillis() + "] ms (limits.timeoutMax)", gid);
     }
-    return timeout;
+    return null;
   }
 
   private static boolean sameSaga(GlobalTx existing, GlobalTx submitted) {

@@ -5,6 +5,7 @@ import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
 import io.covenant.protocol.Op;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -48,9 +49,14 @@ final class EngineMetrics {
     }
     creates = Timer.builder("covenant.store.writes").tag("kind", "create").description("Durable store writes").register(registry);
     updates = Timer.builder("covenant.store.writes").tag("kind", "update").description("Durable store writes").register(registry);
-    registry.gauge("covenant.transactions.live", live, s -> s.get().doubleValue());
-    registry.gauge("covenant.transactions.stuck", stuck, s -> s.get().doubleValue());
-    registry.gauge("covenant.participant.calls.waiting", waiting, s -> s.get().doubleValue());
+    gauge(registry, "covenant.transactions.live", "Unfinished transactions being driven", live);
+    gauge(registry, "covenant.transactions.stuck", "Transactions with a branch that keeps failing", stuck);
+    gauge(registry, "covenant.participant.calls.waiting", "Participant calls waiting for a slot", waiting);
+  }
+
+  /** Registers a gauge holding its supplier strongly (Micrometer holds gauge objects weakly by default). */
+  private static void gauge(MeterRegistry registry, String name, String description, Supplier<Number> value) {
+    Gauge.builder(name, value, s -> s.get().doubleValue()).description(description).strongReference(true).register(registry);
   }
 
   private static Counter completed(MeterRegistry registry, Mode mode, String outcome) {

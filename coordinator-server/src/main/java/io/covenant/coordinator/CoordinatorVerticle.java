@@ -1,0 +1,233 @@
+package io.covenant.coordinator;
+
+import io.covenant.coordinator.config.CoordinatorConfig;
+import io.covenant.coordinator.core.Core;
+import io.covenant.coordinator.core.RetryPolicy;
+import io.covenant.coordinator.engine.Clock;
+import io.covenant.coordinator.engine.Engine;
+import io.covenant.coordinator.engine.EngineSettings;
+import io.covenant.coordinator.http.HttpApi;
+import io.covenant.coordinator.runtime.SecureEntropy;
+import io.covenant.coordinator.runtime.SystemClock;
+import io.covenant.coordinator.runtime.VertxScheduler;
+import io.covenant.coordinator.store.TransactionStore;
+import io.covenant.coordinator.transport.WebClientTransport;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator on one Vert.x event-loop context: the engine, its scheduler, the HTTP server and
+ * the purge timer all live on this verticle's context, so the engine (which is not thread-safe) is
+ * only ever touched from its thread, and a Prometheus scrape reads engine gauges from it too.
+ *
+ * <p>Start: open the store, resume every unfinished transaction ({@link Engine#start()}), then
+ * listen. Stop (undeploy), unless crashed: readiness goes to 503, the HTTP server stops accepting
+ * and lets in-flight requests finish (up to {@link #HTTP_SHUTDOWN_GRACE_SECONDS}), the engine
+ * stops and waits for pending writes, then the store and the participant client close. Every step
+ * runs even if an earlier one failed; the first failure is reported with the rest suppressed.
+ *
+ * <p>Crash ({@link #crash()}): the scheduler drops every engine task from that moment, so no
+ * further write or participant call starts; then the undeploy skips the graceful steps.
+ */
+final class CoordinatorVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(CoordinatorVerticle.class);
+  static final int HTTP_SHUTDOWN_GRACE_SECONDS = 5;
+  /** Finished transactions forgotten per store call; a full batch is followed by another at once. */
+  static final int PURGE_BATCH = 1000;
+
+  private final CoordinatorConfig config;
+  private final PrometheusMeterRegistry registry;
+  private final Clock clock = SystemClock.INSTANCE;
+
+  private VertxScheduler scheduler;
+  private WebClientTransport transport;
+  private TransactionStore store;
+  private Engine engine;
+  private HttpApi api;
+  private HttpServer server;
+  private long purgeTimer = -1;
+  private boolean purging;
+  private volatile boolean crashed;
+
+  CoordinatorVerticle(CoordinatorConfig config, PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    scheduler = new VertxScheduler(vertx, context);
+    transport = new WebClientTransport(vertx, config.participantCallTimeout(), config.participantCallsInFlightMax(),
+        config.participantH2c());
+    return Stores.open(config, vertx)
+        .compose(opened -> onContext(() -> {
+          store = opened;
+          Core core = new Core(new Core.Policy(new RetryPolicy(config.retryInitialBackoff(), config.retryMaxBackoff()),
+              config.limitsBranchesPerTransactionMax(), config.retryStuckAfterAttempts()));
+          EngineSettings settings = new EngineSettings(config.transactionDefaultTimeout(), config.sagaDefaultTimeout(),
+              config.limitsTimeoutMax(), config.participantCallsInFlightMax());
+          engine = new Engine(core, settings, clock, scheduler, store, transport, new SecureEntropy(), registry);
+          api = new HttpApi(vertx, engine, clock, config, registry);
+          return engine.start();
+        }))
+        .compose(v -> onContext(() -> {
+          HttpServerOptions options = new HttpServerOptions()
+              .setHost(config.httpHost())
+              .setPort(config.httpPort())
+              .setHttp2ClearTextEnabled(config.httpH2c());
+          server = vertx.createHttpServer(options).requestHandler(api.router());
+          return server.listen();
+        }))
+        .compose(listening -> onContext(() -> {
+          api.state(HttpApi.State.READY);
+          purgeTimer = vertx.setPeriodic(config.retentionPurgeInterval().toMillis(), id -> purge());
+          return Future.succeededFuture(listening);
+        }))
+        .recover(failure -> release().transform(ar -> {
+          if (ar.failed() && ar.cause() != failure) {
+            failure.addSuppressed(ar.cause());
+          }
+          return Future.failedFuture(failure);
+        }));
+  }
+
+  io.vertx.core.Context context() {
+    return context;
+  }
+
+  /** The port the HTTP server listens on (the real one when {@code http.port=0}). */
+  int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (crashed) {
+      return Future.succeededFuture();
+    }
+    if (api != null) {
+      api.state(HttpApi.State.STOPPING);
+    }
+    cancelPurge();
+    List<Supplier<Future<?>>> steps = new ArrayList<>();
+    steps.add(() -> server == null ? Future.succeededFuture() : server.shutdown(HTTP_SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS));
+    steps.add(() -> engine == null ? Future.succeededFuture() : engine.stop());
+    steps.add(this::release);
+    return sequence(steps).onSuccess(v -> log.atInfo().log("coordinator stopped"));
+  }
+
+  /**
+   * Makes the engine go silent at once, as if the process died: from now on no engine task runs,
+   * no request reaches the engine, and the undeploy that follows skips the graceful steps. Must be
+   * called on this verticle's context.
+   */
+  void crash() {
+    crashed = true;
+    scheduler.halt();
+    if (api != null) {
+      api.state(HttpApi.State.STOPPING);
+    }
+    cancelPurge();
+  }
+
+  boolean crashed() {
+    return crashed;
+  }
+
+  /** Closes the store and the participant client (after a crash too: the store finishes what it was writing). */
+  Future<Void> release() {
+    List<Supplier<Future<?>>> steps = new ArrayList<>();
+    steps.add(() -> store == null ? Future.succeededFuture() : store.close());
+    steps.add(() -> transport == null ? Future.succeededFuture() : transport.close());
+    return sequence(steps);
+  }
+
+  private void cancelPurge() {
+    if (purgeTimer >= 0) {
+      vertx.cancelTimer(purgeTimer);
+      purgeTimer = -1;
+    }
+  }
+
+  /** Forgets finished transactions older than {@code retention.finished}, a batch at a time. */
+  private void purge() {
+    if (purging || crashed || api.state() != HttpApi.State.READY) {
+      return;
+    }
+    purging = true;
+    Instant before = clock.now().minus(config.retentionFinished());
+    Future<Integer> purged;
+    try {
+      purged = store.purgeFinished(before, PURGE_BATCH);
+    } catch (RuntimeException e) {
+      purged = Future.failedFuture(e);
+    }
+    purged.onComplete(ar -> scheduler.execute(() -> {
+      purging = false;
+      if (ar.failed()) {
+        log.atWarn().setCause(ar.cause()).log("could not purge finished transactions; will try again");
+        return;
+      }
+      int n = ar.result();
+      if (n > 0) {
+        log.atDebug().addKeyValue("transactions", n).addKeyValue("finishedBefore", before).log("purged finished transactions");
+      }
+      if (n >= PURGE_BATCH) {
+        purge(); // more may be waiting
+      }
+    }));
+  }
+
+  /** Runs {@code action} on this verticle's context and brings its outcome back there. */
+  private <T> Future<T> onContext(Supplier<Future<T>> action) {
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> {
+      Future<T> f;
+      try {
+        f = action.get();
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      f.onComplete(ar -> context.runOnContext(x -> promise.handle(ar)));
+    });
+    return promise.future();
+  }
+
+  /** Runs every step in order on this context, each after the previous one ends, whatever its outcome. */
+  private Future<Void> sequence(List<Supplier<Future<?>>> steps) {
+    Promise<Void> done = Promise.promise();
+    List<Throwable> failures = new ArrayList<>();
+    runStep(steps, 0, failures, done);
+    return done.future();
+  }
+
+  private void runStep(List<Supplier<Future<?>>> steps, int i, List<Throwable> failures, Promise<Void> done) {
+    if (i == steps.size()) {
+      if (failures.isEmpty()) {
+        done.complete();
+      } else {
+        Throwable first = failures.get(0);
+        failures.subList(1, failures.size()).forEach(first::addSuppressed);
+        done.fail(first);
+      }
+      return;
+    }
+    onContext(() -> steps.get(i).get().mapEmpty()).onComplete(ar -> {
+      if (ar.failed()) {
+        failures.add(ar.cause());
+      }
+      runStep(steps, i + 1, failures, done);
+    });
+  }
+}

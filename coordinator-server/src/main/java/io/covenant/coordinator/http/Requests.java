@@ -1,0 +1,312 @@
+package io.covenant.coordinator.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.covenant.coordinator.core.Branch;
+import io.covenant.coordinator.store.TxQuery;
+import io.covenant.protocol.BeginRequest;
+import io.covenant.protocol.CovenantException;
+import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.GlobalStatus;
+import io.covenant.protocol.Mode;
+import io.covenant.protocol.RegisterBranchRequest;
+import io.covenant.protocol.SagaRecovery;
+import io.covenant.protocol.SagaRequest;
+import io.covenant.protocol.SagaStep;
+import io.vertx.core.MultiMap;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks API requests and turns them into engine input. Every check happens here, before the
+ * engine is asked anything, so a rejected request changes nothing. Messages name the field as the
+ * client wrote it ({@code steps[2].action}). Rules the core owns (a saga's dependency graph, a
+ * branch registered twice) stay in the core; this class checks shape, syntax and limits.
+ * Thread-safe (immutable).
+ */
+final class Requests {
+  static final int LIST_LIMIT_DEFAULT = 50;
+  private static final String ID_CHARS = "[A-Za-z0-9._:-]";
+
+  private final Pattern idPattern;
+  private final int idLengthMax;
+  private final int branchesMax;
+  private final int stepAttemptsDefault;
+  private final Duration timeoutMax;
+  private final int listPageMax;
+
+  /** A begin request, checked. {@code gid} and {@code timeout} may be null (generate, default). */
+  record Begin(String gid, Mode mode, Duration timeout) {}
+
+  /** A saga submission, checked. {@code gid} and {@code timeout} may be null. */
+  record Saga(String gid, List<Branch> steps, SagaRecovery recovery, Duration timeout) {}
+
+  Requests(int idLengthMax, int branchesMax, int stepAttemptsDefault, Duration timeoutMax, int listPageMax) {
+    this.idLengthMax = idLengthMax;
+    this.idPattern = Pattern.compile(ID_CHARS + "{1," + idLengthMax + "}");
+    this.branchesMax = branchesMax;
+    this.stepAttemptsDefault = stepAttemptsDefault;
+    this.timeoutMax = timeoutMax;
+    this.listPageMax = listPageMax;
+  }
+
+  Begin begin(BeginRequest r) {
+    String gid = r.gid() == null ? null : id("gid", r.gid(), r.gid());
+    if (r.mode() == null) {
+      throw invalid("mode is required: tcc or 2pc", gid);
+    }
+    if (r.mode() == Mode.SAGA) {
+      throw invalid("mode must be tcc or 2pc; submit a saga whole with POST /v1/sagas", gid);
+    }
+    return new Begin(gid, r.mode(), timeout("timeoutMillis", r.timeoutMillis(), gid));
+  }
+
+  /** The path's gid, checked like a gid in a body. */
+  String pathGid(String gid) {
+    return id("gid", gid, null);
+  }
+
+  /**
+   * Checks what does not depend on the transaction's mode: the branch id, and every URL given.
+   * Call {@link #branch} once the mode is known.
+   */
+  void branchShape(RegisterBranchRequest r, String gid) {
+    if (r.branchId() == null) {
+      throw invalid("branchId is required", gid);
+    }
+    id("branchId", r.branchId(), gid);
+    optionalUrl("confirm", r.confirm(), gid);
+    optionalUrl("cancel", r.cancel(), gid);
+    optionalUrl("commit", r.commit(), gid);
+    optionalUrl("rollback", r.rollback(), gid);
+  }
+
+  /**
+   * The branch to register on a transaction of {@code mode}: TCC takes {@code confirm} and
+   * {@code cancel}, 2PC takes {@code commit} and {@code rollback}; the other pair must be absent.
+   * Call after {@link #branchShape}.
+   */
+  Branch branch(RegisterBranchRequest r, Mode mode, String gid) {
+    String payload = payload(r.payload());
+    if (mode == Mode.TCC) {
+      if (r.commit() != null || r.rollback() != null) {
+        throw invalid("gid " + gid + " is a tcc transaction: a branch gives confirm and cancel, not commit or rollback", gid);
+      }
+      return Branch.registered(r.branchId(), required("confirm", r.confirm(), mode, gid),
+          required("cancel", r.cancel(), mode, gid), payload);
+    }
+    if (mode == Mode.TWO_PHASE) {
+      if (r.confirm() != null || r.cancel() != null) {
+        throw invalid("gid " + gid + " is a 2pc transaction: a branch gives commit and rollback, not confirm or cancel", gid);
+      }
+      return Branch.registered(r.branchId(), required("commit", r.commit(), mode, gid),
+          required("rollback", r.rollback(), mode, gid), payload);
+    }
+    throw new CovenantException(ErrorCode.WRONG_MODE, "gid " + gid + " is a saga; its steps are submitted with it", gid);
+  }
+
+  Saga saga(SagaRequest r) {
+    String gid = r.gid() == null ? null : id("gid", r.gid(), r.gid());
+    Duration timeout = timeout("timeoutMillis", r.timeoutMillis(), gid);
+    List<SagaStep> steps = r.steps();
+    if (steps == null || steps.isEmpty()) {
+      throw invalid("steps is required: a saga needs at least one step", gid);
+    }
+    if (steps.size() > branchesMax) {
+      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, "a saga may have at most " + branchesMax
+          + " steps (limits.branchesPerTransactionMax), got " + steps.size(), gid);
+    }
+    List<Branch> branches = new ArrayList<>(steps.size());
+    String previous = null;
+    for (int i = 0; i < steps.size(); i++) {
+      SagaStep s = steps.get(i);
+      String at = "steps[" + i + "]";
+      if (s == null) {
+        throw invalid(at + " must be an object", gid);
+      }
+      if (s.name() == null) {
+        throw invalid(at + ".name is required", gid);
+      }
+      id(at + ".name", s.name(), gid);
+      if (s.action() == null) {
+        throw invalid(at + ".action is required", gid);
+      }
+      url(at + ".action", s.action(), gid);
+      optionalUrl(at + ".compensation", s.compensation(), gid);
+      List<String> dependsOn;
+      if (s.dependsOn() == null) {
+        dependsOn = previous == null ? List.of() : List.of(previous);
+      } else {
+        Set<String> seen = new HashSet<>();
+        for (int j = 0; j < s.dependsOn().size(); j++) {
+          String d = s.dependsOn().get(j);
+          String field = at + ".dependsOn[" + j + "]";
+          if (d == null) {
+            throw invalid(field + " must be a step name, not null", gid);
+          }
+          id(field, d, gid);
+          if (!seen.add(d)) {
+            throw invalid(field + " names step '" + d + "' twice", gid);
+          }
+        }
+        dependsOn = List.copyOf(s.dependsOn());
+      }
+      int attemptsMax = s.attemptsMax() == null ? stepAttemptsDefault : s.attemptsMax();
+      if (attemptsMax < 1) {
+        throw invalid(at + ".attemptsMax must be at least 1, got " + attemptsMax, gid);
+      }
+      Duration callTimeout = timeout(at + ".timeoutMillis", s.timeoutMillis(), gid);
+      branches.add(Branch.step(s.name(), s.action(), s.compensation(), payload(s.payload()), dependsOn,
+          Boolean.TRUE.equals(s.pivot()), attemptsMax, callTimeout));
+      previous = s.name();
+    }
+    return new Saga(gid, branches, r.recovery() == null ? SagaRecovery.COMPENSATE : r.recovery(), timeout);
+  }
+
+  /**
+   * The listing query from {@code GET /v1/transactions} parameters; unknown parameters are ignored.
+   *
+   * @param now for {@code olderThanMillis}
+   */
+  TxQuery query(MultiMap params, Instant now, int stuckAfterAttempts) {
+    Set<GlobalStatus> statuses = EnumSet.noneOf(GlobalStatus.class);
+    for (String value : params.getAll("status")) {
+      for (String code : value.split(",", -1)) {
+        try {
+          statuses.add(GlobalStatus.fromCode(code.trim()));
+        } catch (IllegalArgumentException e) {
+          throw invalid("status: " + e.getMessage(), null);
+        }
+      }
+    }
+    Mode mode = null;
+    String modeText = single(params, "mode");
+    if (modeText != null) {
+      try {
+        mode = Mode.fromCode(modeText);
+      } catch (IllegalArgumentException e) {
+        throw invalid("mode: " + e.getMessage(), null);
+      }
+    }
+    Boolean stuck = null;
+    String stuckText = single(params, "stuck");
+    if (stuckText != null) {
+      if (!stuckText.equals("true") && !stuckText.equals("false")) {
+        throw invalid("stuck must be true or false, got '" + stuckText + "'", null);
+      }
+      stuck = Boolean.valueOf(stuckText);
+    }
+    Instant createdBefore = null;
+    String olderText = single(params, "olderThanMillis");
+    if (olderText != null) {
+      long older = number("olderThanMillis", olderText, 0, Long.MAX_VALUE);
+      createdBefore = older > now.toEpochMilli() ? Instant.EPOCH : now.minusMillis(older);
+    }
+    int limit = Math.min(LIST_LIMIT_DEFAULT, listPageMax);
+    String limitText = single(params, "limit");
+    if (limitText != null) {
+      limit = (int) number("limit", limitText, 1, listPageMax);
+    }
+    String cursor = single(params, "cursor");
+    if (cursor != null && cursor.isEmpty()) {
+      throw invalid("cursor is empty; leave it out for the first page", null);
+    }
+    return new TxQuery(statuses, mode, stuck, stuckAfterAttempts, createdBefore, cursor, limit);
+  }
+
+  private static String single(MultiMap params, String name) {
+    List<String> all = params.getAll(name);
+    if (all.size() > 1) {
+      throw invalid(name + " is given " + all.size() + " times; give it once", null);
+    }
+    return all.isEmpty() ? null : all.get(0);
+  }
+
+  private static long number(String name, String text, long min, long max) {
+    long n;
+    try {
+      n = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw invalid(name + " must be a whole number, got '" + text + "'", null);
+    }
+    if (n < min || n > max) {
+      throw invalid(name + " must be " + (max == Long.MAX_VALUE ? "at least " + min : "between " + min + " and " + max)
+          + (name.equals("limit") ? " (limits.listPageMax)" : "") + ", got " + n, null);
+    }
+    return n;
+  }
+
+  private String id(String field, String value, String gid) {
+    if (!idPattern.matcher(value).matches()) {
+      String shown = value.length() > 40 ? value.substring(0, 40) + "…" : value;
+      throw invalid(field + " must be 1 to " + idLengthMax + " characters of A-Z a-z 0-9 . _ : - (limits.gidLengthMax), got '"
+          + shown + "' (" + value.length() + " characters)", gid != null && idPattern.matcher(gid).matches() ? gid : null);
+    }
+    return value;
+  }
+
+  /** Null when absent; otherwise positive (400) and at most {@code limits.timeoutMax} (422). */
+  private Duration timeout(String field, Long millis, String gid) {
+    if (millis == null) {
+      return null;
+    }
+    if (millis <= 0) {
+      throw invalid(field + " must be positive, got " + millis, gid);
+    }
+    Duration d = Duration.ofMillis(millis);
+    if (d.compareTo(timeoutMax) > 0) {
+      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, field + " " + millis + " exceeds "
+          + timeoutMax.toMillis() + " ms (limits.timeoutMax)", gid);
+    }
+    return d;
+  }
+
+  private static String required(String field, String url, Mode mode, String gid) {
+    if (url == null) {
+      throw invalid(field + " is required for a " + mode.code() + " branch", gid);
+    }
+    return url;
+  }
+
+  private static void optionalUrl(String field, String value, String gid) {
+    if (value != null) {
+      url(field, value, gid);
+    }
+  }
+
+  private static void url(String field, String value, String gid) {
+    if (!isHttpUrl(value)) {
+      throw invalid(field + " must be an absolute http or https URL, got '"
+          + (value.length() > 80 ? value.substring(0, 80) + "…" : value) + "'", gid);
+    }
+  }
+
+  /** True for an absolute {@code http} or {@code https} URL with a host. */
+  static boolean isHttpUrl(String value) {
+    try {
+      URI u = new URI(value);
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+      return (scheme.equals("http") || scheme.equals("https")) && !u.isOpaque()
+          && u.getHost() != null && !u.getHost().isEmpty();
+    } catch (URISyntaxException e) {
+      return false;
+    }
+  }
+
+  /** The payload as JSON text, or null when absent or JSON {@code null}. */
+  private static String payload(JsonNode payload) {
+    return payload == null || payload.isNull() || payload.isMissingNode() ? null : payload.toString();
+  }
+
+  static CovenantException invalid(String detail, String gid) {
+    return new CovenantException(ErrorCode.INVALID_REQUEST, detail, gid);
+  }
+}

@@ -1,0 +1,160 @@
+package io.covenant.coordinator.transport;
+
+import io.covenant.coordinator.core.Call;
+import io.covenant.coordinator.engine.CallResult;
+import io.covenant.coordinator.engine.ParticipantTransport;
+import io.covenant.protocol.Headers;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Calls participants over HTTP with the Vert.x {@link WebClient}: a {@code POST} to the branch URL
+ * with the {@code Covenant-Gid}, {@code Covenant-Branch} and {@code Covenant-Op} headers and the
+ * registered payload as an {@code application/json} body (empty when there is none).
+ *
+ * <p>Classification, which the engine's retry rules rely on: 2xx is {@link CallResult#OK}; 409 is
+ * a business refusal ({@link CallResult#refused}); every other status, a connection error or no
+ * answer in time is {@link CallResult#failed transient}. The detail is the status and an excerpt
+ * of the body (at most {@value #EXCERPT_CHARS} characters), or the error; it becomes the branch's
+ * {@code lastError}. The returned future never fails.
+ *
+ * <p>Connections are pooled per participant (scheme, host and port) and kept alive; the pool holds
+ * up to {@code participant.callsInFlightMax} HTTP/1.1 connections, matching the engine's per-participant
+ * limit, so a call never waits for a connection. With {@code participant.h2c} the client speaks
+ * HTTP/2 with prior knowledge on {@code http} URLs (and offers h2 through ALPN on {@code https}).
+ *
+ * <p>Timeout: the call's own timeout, or the default ({@code participant.callTimeout}), bounds the
+ * connect and then every wait for data (the request's idle timeout), not the total time a slowly
+ * trickling answer may take. Redirects are not followed: a participant URL is called exactly as
+ * registered, and a 3xx is a transient failure.
+ *
+ * <p>Threading: call it from a Vert.x context (the engine's); the future completes on that context.
+ */
+public final class WebClientTransport implements ParticipantTransport {
+  /** The longest body excerpt kept in a result's detail. */
+  public static final int EXCERPT_CHARS = 200;
+  /** Bytes of a response body read into the excerpt; the rest is discarded as it arrives. */
+  static final int EXCERPT_BYTES = 4 * EXCERPT_CHARS;
+
+  private final WebClient client;
+  private final Duration defaultTimeout;
+
+  /**
+   * @param defaultTimeout for calls without their own timeout ({@code participant.callTimeout})
+   * @param connectionsPerParticipantMax HTTP/1.1 connections kept per participant ({@code participant.callsInFlightMax})
+   * @param h2c speak HTTP/2 with prior knowledge ({@code participant.h2c})
+   */
+  public WebClientTransport(Vertx vertx, Duration defaultTimeout, int connectionsPerParticipantMax, boolean h2c) {
+    this.defaultTimeout = requirePositive(defaultTimeout);
+    if (connectionsPerParticipantMax < 1) {
+      throw new IllegalArgumentException("connectionsPerParticipantMax must be at least 1");
+    }
+    WebClientOptions options = new WebClientOptions()
+        .setKeepAlive(true)
+        .setFollowRedirects(false)
+        .setUserAgent("covenant-coordinator");
+    if (h2c) {
+      options.setProtocolVersion(HttpVersion.HTTP_2)
+          .setHttp2ClearTextUpgrade(false) // prior knowledge: no HTTP/1.1 upgrade round trip
+          .setUseAlpn(true)
+          .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
+    }
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(connectionsPerParticipantMax);
+    this.client = WebClient.create(vertx, options, pool);
+  }
+
+  @Override
+  public Future<CallResult> call(Call call) {
+    long timeoutMillis = Math.max(1, (call.timeout() != null ? call.timeout() : defaultTimeout).toMillis());
+    Future<HttpResponse<String>> response;
+    try {
+      HttpRequest<String> request = client.requestAbs(HttpMethod.POST, call.url())
+          .putHeader(Headers.GID, call.gid())
+          .putHeader(Headers.BRANCH, call.branchId())
+          .putHeader(Headers.OP, call.op().code())
+          .putHeader("Content-Type", "application/json")
+          .connectTimeout(timeoutMillis)
+          .timeout(timeoutMillis)
+          .as(ExcerptCodec.INSTANCE);
+      response = call.payload() == null ? request.send() : request.sendBuffer(Buffer.buffer(call.payload()));
+    } catch (RuntimeException e) {
+      // A URL or header the client cannot send; it will not get better, but the engine decides that.
+      return Future.succeededFuture(CallResult.failed("cannot send the request: " + e.getMessage()));
+    }
+    return response.map(WebClientTransport::classify).otherwise(e -> CallResult.failed(describe(e, timeoutMillis)));
+  }
+
+  static CallResult classify(HttpResponse<String> response) {
+    int status = response.statusCode();
+    if (status >= 200 && status < 300) {
+      return CallResult.OK;
+    }
+    String excerpt = excerpt(response.body());
+    String detail = excerpt.isEmpty() ? Integer.toString(status) : status + " " + excerpt;
+    return status == 409 ? CallResult.refused(detail) : CallResult.failed(detail);
+  }
+
+  static String describe(Throwable e, long timeoutMillis) {
+    if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
+      return "timeout: no answer within " + timeoutMillis + " ms";
+    }
+    if (e instanceof ConnectException) {
+      return excerpt("connection failed: " + e.getMessage());
+    }
+    String message = e.getMessage();
+    return excerpt(e.getClass().getSimpleName() + (message == null ? "" : ": " + message));
+  }
+
+  /** The text with runs of whitespace and control characters folded to one space, cut to {@value #EXCERPT_CHARS} characters. */
+  static String excerpt(String text) {
+    if (text == null) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder(Math.min(text.length(), EXCERPT_CHARS + 1));
+    boolean space = false;
+    for (int i = 0; i < text.length() && sb.length() <= EXCERPT_CHARS; i++) {
+      char c = text.charAt(i);
+      if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+        space = sb.length() > 0;
+        continue;
+      }
+      if (space) {
+        sb.append(' ');
+        space = false;
+      }
+      sb.append(c);
+    }
+    if (sb.length() > EXCERPT_CHARS) {
+      sb.setLength(EXCERPT_CHARS - 1);
+      sb.append('…');
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public Future<Void> close() {
+    client.close();
+    return Future.succeededFuture();
+  }
+
+  private static Duration requirePositive(Duration d) {
+    Objects.requireNonNull(d, "defaultTimeout");
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("defaultTimeout must be positive, got " + d);
+    }
+    return d;
+  }
+}

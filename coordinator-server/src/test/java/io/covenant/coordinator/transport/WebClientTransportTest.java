@@ -1,0 +1,209 @@
+package io.covenant.coordinator.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.covenant.coordinator.core.Call;
+import io.covenant.coordinator.engine.CallResult;
+import io.covenant.protocol.Headers;
+import io.covenant.protocol.Op;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The participant transport against a real Vert.x HTTP server on a loopback port: what arrives
+ * (method, headers, body) and how each kind of answer is classified.
+ */
+class WebClientTransportTest {
+  static Vertx vertx;
+  static HttpServer server;
+  static WebClientTransport transport;
+  static final List<Received> received = new CopyOnWriteArrayList<>();
+  static final List<HttpServerRequest> hanging = new CopyOnWriteArrayList<>();
+
+  record Received(String method, String path, String gid, String branch, String op, String contentType, String body,
+      HttpVersion version) {}
+
+  @BeforeAll
+  static void startParticipant() throws Exception {
+    vertx = Vertx.vertx();
+    server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(true))
+        .requestHandler(WebClientTransportTest::handle)
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    transport = new WebClientTransport(vertx, Duration.ofSeconds(5), 8, false);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    transport.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static void handle(HttpServerRequest request) {
+    request.body().onSuccess(body -> {
+      received.add(new Received(request.method().name(), request.path(), request.getHeader(Headers.GID),
+          request.getHeader(Headers.BRANCH), request.getHeader(Headers.OP), request.getHeader("Content-Type"),
+          body.toString(), request.version()));
+      switch (request.path()) {
+        case "/ok" -> request.response().setStatusCode(200).end("{}");
+        case "/accepted" -> request.response().setStatusCode(204).end();
+        case "/refuse" -> request.response().setStatusCode(409).end("{\"reason\":\"out of stock\"}");
+        case "/fail" -> request.response().setStatusCode(500).end("x".repeat(1000));
+        case "/unavailable" -> request.response().setStatusCode(503).end("try\n\tlater");
+        case "/redirect" -> request.response().setStatusCode(302).putHeader("Location", "/ok").end();
+        case "/big" -> request.response().setStatusCode(200).end("y".repeat(2_000_000));
+        case "/hang" -> hanging.add(request); // never answered
+        default -> request.response().setStatusCode(404).end();
+      }
+    });
+  }
+
+  private static String url(String path) {
+    return "http://127.0.0.1:" + server.actualPort() + path;
+  }
+
+  private static CallResult call(WebClientTransport t, Call call) throws Exception {
+    // The engine calls from its context; do the same.
+    Future<CallResult> result = Future.future(p -> vertx.runOnContext(v -> t.call(call).onComplete(p)));
+    return result.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static CallResult call(String path, String payload, Duration timeout) throws Exception {
+    return call(transport, new Call("gid-" + path.substring(1), "stock", Op.CONFIRM, url(path), payload, timeout));
+  }
+
+  private static Received last(String gid) {
+    List<Received> matching = new ArrayList<>();
+    for (Received r : received) {
+      if (gid.equals(r.gid())) {
+        matching.add(r);
+      }
+    }
+    assertThat(matching).as("calls for " + gid).isNotEmpty();
+    return matching.get(matching.size() - 1);
+  }
+
+  @Test
+  void postsThePayloadWithTheProtocolHeaders() throws Exception {
+    CallResult result = call(transport,
+        new Call("order-1", "reserve", Op.COMPENSATE, url("/ok?x=1"), "{\"sku\":\"A-1\",\"qty\":2}", null));
+
+    assertThat(result).isEqualTo(CallResult.OK);
+    Received r = last("order-1");
+    assertThat(r.method()).isEqualTo("POST");
+    assertThat(r.path()).isEqualTo("/ok");
+    assertThat(r.branch()).isEqualTo("reserve");
+    assertThat(r.op()).isEqualTo("compensate");
+    assertThat(r.contentType()).isEqualTo("application/json");
+    assertThat(r.body()).isEqualTo("{\"sku\":\"A-1\",\"qty\":2}");
+    assertThat(r.version()).isEqualTo(HttpVersion.HTTP_1_1);
+  }
+
+  @Test
+  void sendsAnEmptyBodyWhenTheBranchHasNoPayload() throws Exception {
+    assertThat(call("/ok", null, null)).isEqualTo(CallResult.OK);
+    Received r = last("gid-ok");
+    assertThat(r.body()).isEmpty();
+    assertThat(r.op()).isEqualTo("confirm");
+  }
+
+  @Test
+  void anyTwoHundredIsSuccess() throws Exception {
+    assertThat(call("/accepted", "{}", null)).isEqualTo(CallResult.OK);
+  }
+
+  @Test
+  void conflictIsARefusalWithTheBodyInTheDetail() throws Exception {
+    CallResult result = call("/refuse", "{}", null);
+    assertThat(result.kind()).isEqualTo(CallResult.Kind.REFUSED);
+    assertThat(result.detail()).isEqualTo("409 {\"reason\":\"out of stock\"}");
+  }
+
+  @Test
+  void serverErrorIsTransientWithAShortExcerpt() throws Exception {
+    CallResult result = call("/fail", "{}", null);
+    assertThat(result.kind()).isEqualTo(CallResult.Kind.FAILED);
+    assertThat(result.detail()).startsWith("500 xxx").hasSize("500 ".length() + WebClientTransport.EXCERPT_CHARS);
+  }
+
+  @Test
+  void whitespaceInTheExcerptIsFolded() throws Exception {
+    CallResult result = call("/unavailable", "{}", null);
+    assertThat(result).isEqualTo(CallResult.failed("503 try later"));
+  }
+
+  @Test
+  void redirectIsNotFollowedAndIsTransient() throws Exception {
+    CallResult result = call("/redirect", "{}", null);
+    assertThat(result).isEqualTo(CallResult.failed("302"));
+  }
+
+  @Test
+  void aHugeAnswerIsReadButNotKept() throws Exception {
+    assertThat(call("/big", "{}", null)).isEqualTo(CallResult.OK);
+    assertThat(call("/ok", "{}", null)).isEqualTo(CallResult.OK); // the connection is still usable
+  }
+
+  @Test
+  void noAnswerWithinTheCallTimeoutIsTransient() throws Exception {
+    CallResult result = call("/hang", "{}", Duration.ofMillis(200));
+    assertThat(result.kind()).isEqualTo(CallResult.Kind.FAILED);
+    assertThat(result.detail()).isEqualTo("timeout: no answer within 200 ms");
+  }
+
+  @Test
+  void theDefaultTimeoutAppliesWhenTheCallHasNone() throws Exception {
+    WebClientTransport quick = new WebClientTransport(vertx, Duration.ofMillis(150), 2, false);
+    try {
+      CallResult result = call(quick, new Call("gid-default", "b", Op.CANCEL, url("/hang"), null, null));
+      assertThat(result).isEqualTo(CallResult.failed("timeout: no answer within 150 ms"));
+    } finally {
+      quick.close();
+    }
+  }
+
+  @Test
+  void aRefusedConnectionIsTransient() throws Exception {
+    CallResult result = call(transport, new Call("gid-closed", "b", Op.COMMIT, "http://127.0.0.1:1/x", null, null));
+    assertThat(result.kind()).isEqualTo(CallResult.Kind.FAILED);
+    assertThat(result.detail()).startsWith("connection failed");
+  }
+
+  @Test
+  void aUrlTheClientCannotUseIsTransientNotAnException() throws Exception {
+    CallResult result = call(transport, new Call("gid-bad", "b", Op.COMMIT, "ftp://127.0.0.1/x", null, null));
+    assertThat(result.kind()).isEqualTo(CallResult.Kind.FAILED);
+  }
+
+  @Test
+  void speaksHttp2WithPriorKnowledgeWhenAsked() throws Exception {
+    WebClientTransport h2 = new WebClientTransport(vertx, Duration.ofSeconds(5), 2, true);
+    try {
+      assertThat(call(h2, new Call("gid-h2", "b", Op.ACTION, url("/ok"), "{\"a\":1}", null))).isEqualTo(CallResult.OK);
+      Received r = last("gid-h2");
+      assertThat(r.version()).isEqualTo(HttpVersion.HTTP_2);
+      assertThat(r.body()).isEqualTo("{\"a\":1}");
+      assertThat(r.op()).isEqualTo("action");
+    } finally {
+      h2.close();
+    }
+  }
+
+  @Test
+  void excerptCutsLongTextToTheLimit() {
+    assertThat(WebClientTransport.excerpt("a".repeat(500))).hasSize(WebClientTransport.EXCERPT_CHARS).endsWith("…");
+    assertThat(WebClientTransport.excerpt("  a \r\n b  ")).isEqualTo("a b");
+    assertThat(WebClientTransport.excerpt(null)).isEmpty();
+  }
+}
