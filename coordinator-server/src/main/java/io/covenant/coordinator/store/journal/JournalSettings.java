@@ -16,10 +16,14 @@ import java.util.Objects;
  * @param bufferSizeBytes size of the write buffer that collects records between flushes (default
  *     490 KiB, as Artemis). It also caps one record: a transaction whose encoded form (plus about 20
  *     bytes of header) is larger is refused with {@code LIMIT_EXCEEDED}.
- * @param bufferTimeout the group-commit window: after a flush, records arriving within this time
- *     share the next write and fsync (default 1 ms). A record that arrives when the disk is idle is
- *     flushed at once; under load one fsync serves every record of the window. Longer means fewer
- *     fsyncs and higher latency; measure the disk's fsync time before going below it.
+ * @param bufferTimeout the group-commit window (default 500 µs): after a flush, the journal waits
+ *     out the rest of this window, and every record that arrives meanwhile shares the next write and
+ *     fsync. So one caller writing in sequence waits about one window per write, and many callers
+ *     share one fsync per window. Set it near the disk's fsync time: shorter only spends more
+ *     fsyncs, longer adds latency without raising throughput much. Measured here (fsync about
+ *     0.15–0.3 ms, 182-byte records): 500 µs gave p50 0.23 ms for one sequential caller and about
+ *     50k creates/s with hundreds in flight; Artemis's own NIO default, 3.33 ms, gave p50 3.4 ms for
+ *     the sequential caller and the same throughput.
  * @param compactMinFiles compaction is considered only when there are more data files than this
  *     (default 10); 0 turns compaction off
  * @param compactPercentage compact when live data is below this percentage of the data files
@@ -44,7 +48,7 @@ public record JournalSettings(
   public static final int DEFAULT_MIN_FILES = 2;
   public static final int DEFAULT_POOL_SIZE = 2;
   public static final int DEFAULT_BUFFER_SIZE_BYTES = 490 * 1024;
-  public static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(1);
+  public static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofNanos(500_000);
   public static final int DEFAULT_COMPACT_MIN_FILES = 10;
   public static final int DEFAULT_COMPACT_PERCENTAGE = 30;
 
