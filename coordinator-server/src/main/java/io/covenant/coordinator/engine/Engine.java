@@ -104,6 +104,9 @@ public final class Engine {
     return onEngine(store.loadUnfinished()).map(unfinished -> {
       List<Live> resumed = new ArrayList<>(unfinished.size());
       for (GlobalTx tx : unfinished) {
+        if (live.containsKey(tx.gid())) {
+          continue; // a request reached it while the store was loading, and it was adopted then
+        }
         Live l = new Live(tx, tx, Future.succeededFuture());
         live.put(tx.gid(), l);
         resumed.add(l);

@@ -126,6 +126,23 @@ class EngineTest {
   }
 
   @Test
+  void aRequestThatArrivesWhileTheStoreIsLoadingDoesNotDriveTheTransactionTwice() {
+    // start() used to replace the live state that such a request had adopted.
+    String gid = begunWith("stock");
+    engine.commit(gid);
+    world.flush();
+    world.transport.inFlight.clear();
+
+    Engine restarted = world.engine(64);
+    Future<GlobalTx> repeat = restarted.commit(gid);        // its lookup completes before the load below
+    Future<Void> started = restarted.start();               // (a SQL store answers a find faster than a scan)
+    world.flush();
+    assertThat(started.succeeded()).isTrue();
+    assertThat(world.result(repeat).status()).isEqualTo(GlobalStatus.COMMITTING);
+    assertThat(world.transport.inFlightOps()).containsExactly("stock:confirm");
+  }
+
+  @Test
   void aFailedWriteIsNotAcknowledgedAndTheTransactionIsReloadedFromTheStore() {
     String gid = begunWith("stock");
     world.store.failNextWrite = true;
