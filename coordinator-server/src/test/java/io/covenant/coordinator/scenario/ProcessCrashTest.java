@@ -55,8 +55,10 @@ class ProcessCrashTest {
           if (k == kills) {
             running.set(false); // the last incarnation only finishes what is left
           } else {
-            child.process.waitFor(200 + random.nextInt(1200), TimeUnit.MILLISECONDS); // the moment to kill
-            child.process.destroyForcibly();                                           // SIGKILL
+            // The moment to kill is counted in progress, not time, so a slow machine still gets a stream.
+            int target = acknowledged.size() + 3 + random.nextInt(20);
+            await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= target);
+            child.process.destroyForcibly();                                           // SIGKILL, mid-stream
             child.process.waitFor(10, TimeUnit.SECONDS);
             running.set(false);
           }
@@ -68,8 +70,7 @@ class ProcessCrashTest {
           }
         }
         Api api = new Api(child.baseUrl());
-        assertThat(acknowledged.size()).as("seed %d: acknowledged of %d attempted", seed, attempted.get())
-            .isGreaterThan(kills);
+        assertThat(attempted.get()).as("seed %d: requests cut off by a kill", seed).isGreaterThan(acknowledged.size());
         for (Map.Entry<String, String> e : acknowledged.entrySet()) {
           String gid = e.getKey();
           await().atMost(Duration.ofSeconds(60)).until(() -> api.statusOf(gid).matches("committed|rolled_back"));
@@ -127,8 +128,8 @@ class ProcessCrashTest {
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();
       }
-      String java = ProcessHandle.current().info().command().orElse("java");
-      ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+      String javaBin = ProcessHandle.current().info().command().orElse("java");
+      ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
           "io.covenant.coordinator.Main");
       pb.environment().put("COVENANT_HTTP_HOST", "127.0.0.1");
       pb.environment().put("COVENANT_HTTP_PORT", String.valueOf(port));
@@ -139,8 +140,16 @@ class ProcessCrashTest {
       Process process = pb.redirectErrorStream(true).redirectOutput(log).start();
       Child child = new Child(process, port);
       Api api = new Api(child.baseUrl());
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-          .until(() -> api.get("/health/ready").status() == 200);
+      try {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+            .until(() -> !process.isAlive() || api.get("/health/ready").status() == 200);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        process.destroyForcibly();
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError("coordinator " + incarnation + " did not start; its log:\n"
+            + java.nio.file.Files.readString(log.toPath()));
+      }
       return child;
     }
 
