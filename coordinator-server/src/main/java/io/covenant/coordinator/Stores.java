@@ -5,6 +5,8 @@ import io.covenant.coordinator.store.TransactionStore;
 import io.covenant.coordinator.store.journal.JournalSettings;
 import io.covenant.coordinator.store.journal.JournalTransactionStore;
 import io.covenant.coordinator.store.memory.MemoryTransactionStore;
+import io.covenant.coordinator.store.mysql.MysqlTransactionStore;
+import io.covenant.coordinator.store.postgres.PostgresTransactionStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -16,12 +18,16 @@ final class Stores {
    * Opens the configured store.
    *
    * @return fails with {@code STORE_UNAVAILABLE} if the store cannot be opened (a journal directory
-   *     that another coordinator holds, or that is unreadable or corrupt)
+   *     that another coordinator holds, or that is unreadable or corrupt; a database that cannot be
+   *     reached, refuses the login, or whose schema cannot be migrated): the message names the
+   *     directory, or the database's host, port and name
    */
   static Future<TransactionStore> open(CoordinatorConfig config, Vertx vertx) {
     return switch (config.store()) {
       case MEMORY -> Future.succeededFuture(new MemoryTransactionStore());
       case JOURNAL -> journal(config.journalSettings(), vertx);
+      case POSTGRES -> PostgresTransactionStore.open(config.postgresSettings(), vertx).map(store -> store);
+      case MYSQL -> MysqlTransactionStore.open(config.mysqlSettings()).map(store -> store);
     };
   }
 

@@ -3,6 +3,8 @@ package io.covenant.coordinator.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.covenant.coordinator.store.journal.JournalSettings;
+import io.covenant.coordinator.store.mysql.MysqlSettings;
+import io.covenant.coordinator.store.postgres.PostgresSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,8 +43,9 @@ import java.util.regex.Pattern;
  * ISO-8601 ({@code PT10S}); sizes as bytes with an optional unit ({@code 1048576}, {@code 512KiB},
  * {@code 1MiB}; {@code KB}/{@code MB}/{@code GB} are powers of 1000); booleans as {@code true} or
  * {@code false}. In YAML, keys may be nested or dotted; because {@code store} is a value and also
- * the start of {@code store.journal.*}, write the journal keys dotted ({@code store.journal.dir:}),
- * or nest them under a {@code store.journal:} map.
+ * the start of {@code store.journal.*}, write the store keys dotted ({@code store.journal.dir:},
+ * {@code store.postgres.url:}), or nest them under a {@code store.journal:} (or
+ * {@code store.postgres:}, {@code store.mysql:}) map.
  *
  * <table>
  *   <caption>Keys</caption>
@@ -49,10 +53,15 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code http.host}</td><td>0.0.0.0</td><td>address the API listens on</td></tr>
  *   <tr><td>{@code http.port}</td><td>8080</td><td>TCP port of the API; 0 picks a free port</td></tr>
  *   <tr><td>{@code http.h2c}</td><td>true</td><td>accept HTTP/2 cleartext as well as HTTP/1.1</td></tr>
- *   <tr><td>{@code store}</td><td>journal</td><td>{@code journal} (durable, embedded) or {@code memory} (tests only)</td></tr>
+ *   <tr><td>{@code store}</td><td>journal</td><td>{@code journal} (durable, embedded), {@code postgres},
+ *       {@code mysql} (shared databases) or {@code memory} (tests only)</td></tr>
  *   <tr><td>{@code store.journal.dir}</td><td>./data/journal</td><td>directory of the journal files</td></tr>
  *   <tr><td>{@code store.journal.*}</td><td>see {@link JournalSettings}</td><td>journal file size and count,
  *       group-commit buffer and window, compaction, fsync</td></tr>
+ *   <tr><td>{@code store.postgres.*}</td><td>see {@link PostgresSettings}</td><td>URL (required with
+ *       {@code store=postgres}), pool size, pipelining, migrations, schema</td></tr>
+ *   <tr><td>{@code store.mysql.*}</td><td>see {@link MysqlSettings}</td><td>JDBC URL (required with
+ *       {@code store=mysql}), user, password, pool size, migrations, schema</td></tr>
  *   <tr><td>{@code retention.finished}</td><td>1h</td><td>how long finished transactions stay readable</td></tr>
  *   <tr><td>{@code retention.purgeInterval}</td><td>1m</td><td>how often expired finished transactions are purged</td></tr>
  *   <tr><td>{@code retry.initialBackoff}</td><td>100ms</td><td>wait after a participant call's first failure</td></tr>
@@ -72,7 +81,8 @@ import java.util.regex.Pattern;
  * </table>
  *
  * <p>{@link #KEYS} holds the same table with units (and the journal tuning keys), and
- * {@link #markdownTable()} renders it for the README. Thread-safe (immutable).
+ * {@link #markdownTable()} renders it for the README. {@link #toString()} masks secrets: the
+ * MySQL password and any password inside a database URL. Thread-safe (immutable).
  */
 public final class CoordinatorConfig {
 
@@ -80,6 +90,10 @@ public final class CoordinatorConfig {
   public enum StoreKind {
     /** The embedded append-only journal on local disk: durable, single node. The default. */
     JOURNAL("journal"),
+    /** PostgreSQL through the Vert.x reactive client: durable, shared by coordinators. */
+    POSTGRES("postgres"),
+    /** MySQL or MariaDB through JDBC and HikariCP: durable, shared by coordinators. */
+    MYSQL("mysql"),
     /** Memory only: everything is lost on exit. For tests and trials. */
     MEMORY("memory");
 
@@ -99,7 +113,7 @@ public final class CoordinatorConfig {
           return k;
         }
       }
-      throw new IllegalArgumentException("is not one of journal, memory");
+      throw new IllegalArgumentException("is not one of journal, postgres, mysql, memory");
     }
   }
 
@@ -139,6 +153,17 @@ public final class CoordinatorConfig {
   public static final String JOURNAL_COMPACT_MIN_FILES = "store.journal.compactMinFiles";
   public static final String JOURNAL_COMPACT_PERCENTAGE = "store.journal.compactPercentage";
   public static final String JOURNAL_SYNC = "store.journal.sync";
+  public static final String POSTGRES_URL = "store.postgres.url";
+  public static final String POSTGRES_POOL_SIZE = "store.postgres.poolSize";
+  public static final String POSTGRES_PIPELINING_LIMIT = "store.postgres.pipeliningLimit";
+  public static final String POSTGRES_MIGRATE = "store.postgres.migrate";
+  public static final String POSTGRES_SCHEMA = "store.postgres.schema";
+  public static final String MYSQL_URL = "store.mysql.url";
+  public static final String MYSQL_USER = "store.mysql.user";
+  public static final String MYSQL_PASSWORD = "store.mysql.password";
+  public static final String MYSQL_POOL_SIZE = "store.mysql.poolSize";
+  public static final String MYSQL_MIGRATE = "store.mysql.migrate";
+  public static final String MYSQL_SCHEMA = "store.mysql.schema";
   public static final String RETENTION_FINISHED = "retention.finished";
   public static final String RETENTION_PURGE_INTERVAL = "retention.purgeInterval";
   public static final String RETRY_INITIAL_BACKOFF = "retry.initialBackoff";
@@ -167,8 +192,8 @@ public final class CoordinatorConfig {
           "Port of the HTTP API; `0` picks a free port."),
       new Key(HTTP_H2C, Kind.BOOL, true, false, "boolean",
           "Accept HTTP/2 cleartext (h2c, prior knowledge or upgrade) as well as HTTP/1.1."),
-      new Key(STORE, Kind.STORE, StoreKind.JOURNAL, false, "`journal` \\| `memory`",
-          "Where transactions are kept: the embedded durable journal, or memory only (tests; lost on exit)."),
+      new Key(STORE, Kind.STORE, StoreKind.JOURNAL, false, "`journal` \\| `postgres` \\| `mysql` \\| `memory`",
+          "Where transactions are kept: the embedded durable journal, a PostgreSQL or MySQL/MariaDB database, or memory only (tests; lost on exit)."),
       new Key(JOURNAL_DIR, Kind.TEXT, "./data/journal", false, "path",
           "Directory of the journal files (created if missing). Required when `store=journal`."),
       new Key(JOURNAL_FILE_SIZE_BYTES, Kind.BYTES, (long) JournalSettings.DEFAULT_FILE_SIZE_BYTES, false, "bytes",
@@ -187,6 +212,28 @@ public final class CoordinatorConfig {
           "Compact when live data is below this share of the data files."),
       new Key(JOURNAL_SYNC, Kind.BOOL, true, false, "boolean",
           "fsync before a write counts as durable. `false` survives a process crash but not a power loss: tests and benchmarks only."),
+      new Key(POSTGRES_URL, Kind.TEXT, null, true, "URL",
+          "PostgreSQL to use, `postgresql://user[:password]@host[:port]/database[?param=value]`. Required when `store=postgres`."),
+      new Key(POSTGRES_POOL_SIZE, Kind.INT, PostgresSettings.DEFAULT_POOL_SIZE, false, "connections",
+          "Connections to PostgreSQL; statements are pipelined over them."),
+      new Key(POSTGRES_PIPELINING_LIMIT, Kind.INT, PostgresSettings.DEFAULT_PIPELINING_LIMIT, false, "statements",
+          "Statements one connection may have in flight before it waits for answers."),
+      new Key(POSTGRES_MIGRATE, Kind.BOOL, true, false, "boolean",
+          "Apply the schema migrations (`db/postgres/V*.sql`) at start; `false` only checks they were applied."),
+      new Key(POSTGRES_SCHEMA, Kind.TEXT, null, true, "SQL name or `none`",
+          "Schema of the store's tables (created if missing when migrating); `none`: the connection's search path (`public`)."),
+      new Key(MYSQL_URL, Kind.TEXT, null, true, "JDBC URL",
+          "MySQL or MariaDB to use, `jdbc:mysql://host[:port]/database[?param=value]`. Required when `store=mysql`."),
+      new Key(MYSQL_USER, Kind.TEXT, null, true, "user or `none`",
+          "User to log in as; `none`: the one the URL names."),
+      new Key(MYSQL_PASSWORD, Kind.TEXT, null, true, "secret or `none`",
+          "Password of `store.mysql.user`; never logged. Prefer the variable to a file."),
+      new Key(MYSQL_POOL_SIZE, Kind.INT, MysqlSettings.DEFAULT_POOL_SIZE, false, "connections",
+          "Connections in the HikariCP pool, and worker threads that use them (JDBC blocks, so never on an event loop)."),
+      new Key(MYSQL_MIGRATE, Kind.BOOL, true, false, "boolean",
+          "Apply the schema migrations (`db/mysql/V*.sql`) at start; `false` only checks they were applied."),
+      new Key(MYSQL_SCHEMA, Kind.TEXT, null, true, "SQL name or `none`",
+          "Database (MySQL's schema) of the store's tables instead of the URL's (created if missing when migrating)."),
       new Key(RETENTION_FINISHED, Kind.DURATION, Duration.ofHours(1), false, "duration",
           "How long a finished (committed or rolled back) transaction stays readable through the API before it is purged."),
       new Key(RETENTION_PURGE_INTERVAL, Kind.DURATION, Duration.ofMinutes(1), false, "duration",
@@ -219,6 +266,9 @@ public final class CoordinatorConfig {
           "Longest gid, branch id or step name (at least " + GID_LENGTH_MAX_LOWEST + ", the length of a generated gid)."),
       new Key(LIMITS_LIST_PAGE_MAX, Kind.INT, 500, false, "transactions",
           "Largest `limit` of `GET /v1/transactions` (the default page is 50)."));
+
+  /** Keys whose value {@link #toString()} never shows. */
+  private static final Set<String> SECRETS = Set.of(MYSQL_PASSWORD);
 
   private static final Map<String, Key> BY_NAME;
 
@@ -300,6 +350,35 @@ public final class CoordinatorConfig {
         (Boolean) values.get(JOURNAL_SYNC));
   }
 
+  /**
+   * The PostgreSQL store's settings (meaningful when {@code store=postgres}).
+   *
+   * @throws IllegalArgumentException when {@code store.postgres.url} is unset or invalid
+   */
+  public PostgresSettings postgresSettings() {
+    String url = (String) values.get(POSTGRES_URL);
+    if (url == null) {
+      throw new ConfigException(POSTGRES_URL + " is required when store=postgres");
+    }
+    return new PostgresSettings(url, (Integer) values.get(POSTGRES_POOL_SIZE), (Integer) values.get(POSTGRES_PIPELINING_LIMIT),
+        (Boolean) values.get(POSTGRES_MIGRATE), (String) values.get(POSTGRES_SCHEMA), PostgresSettings.DEFAULT_WRITE_BATCH_MAX);
+  }
+
+  /**
+   * The MySQL store's settings (meaningful when {@code store=mysql}).
+   *
+   * @throws IllegalArgumentException when {@code store.mysql.url} is unset or invalid
+   */
+  public MysqlSettings mysqlSettings() {
+    String url = (String) values.get(MYSQL_URL);
+    if (url == null) {
+      throw new ConfigException(MYSQL_URL + " is required when store=mysql");
+    }
+    return new MysqlSettings(url, (String) values.get(MYSQL_USER), (String) values.get(MYSQL_PASSWORD),
+        (Integer) values.get(MYSQL_POOL_SIZE), (Boolean) values.get(MYSQL_MIGRATE), (String) values.get(MYSQL_SCHEMA),
+        MysqlSettings.DEFAULT_WRITE_BATCH_MAX);
+  }
+
   public Duration retentionFinished() {
     return (Duration) values.get(RETENTION_FINISHED);
   }
@@ -374,13 +453,24 @@ public final class CoordinatorConfig {
     return format(k, values.get(key));
   }
 
-  /** Every key with its effective value, in table order: log it once at start. */
+  /** Every key with its effective value, in table order, secrets masked: log it once at start. */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("CoordinatorConfig{");
     for (Iterator<Key> it = KEYS.iterator(); it.hasNext(); ) {
       Key k = it.next();
-      sb.append(k.name()).append('=').append(format(k, values.get(k.name())));
+      Object v = values.get(k.name());
+      String shown;
+      if (v != null && SECRETS.contains(k.name())) {
+        shown = "****";
+      } else if (k.name().equals(POSTGRES_URL)) {
+        shown = format(k, PostgresSettings.maskUrl((String) v));
+      } else if (k.name().equals(MYSQL_URL)) {
+        shown = format(k, MysqlSettings.maskUrl((String) v));
+      } else {
+        shown = format(k, v);
+      }
+      sb.append(k.name()).append('=').append(shown);
       if (it.hasNext()) {
         sb.append(", ");
       }
@@ -701,6 +791,65 @@ public final class CoordinatorConfig {
       return this;
     }
 
+    public Builder postgresUrl(String url) {
+      values.put(POSTGRES_URL, url);
+      return this;
+    }
+
+    public Builder postgresPoolSize(int n) {
+      values.put(POSTGRES_POOL_SIZE, n);
+      return this;
+    }
+
+    public Builder postgresPipeliningLimit(int n) {
+      values.put(POSTGRES_PIPELINING_LIMIT, n);
+      return this;
+    }
+
+    public Builder postgresMigrate(boolean migrate) {
+      values.put(POSTGRES_MIGRATE, migrate);
+      return this;
+    }
+
+    /** Null for the connection's search path. */
+    public Builder postgresSchema(String schema) {
+      values.put(POSTGRES_SCHEMA, schema);
+      return this;
+    }
+
+    public Builder mysqlUrl(String url) {
+      values.put(MYSQL_URL, url);
+      return this;
+    }
+
+    /** Null for the URL's. */
+    public Builder mysqlUser(String user) {
+      values.put(MYSQL_USER, user);
+      return this;
+    }
+
+    /** Null for none. */
+    public Builder mysqlPassword(String password) {
+      values.put(MYSQL_PASSWORD, password);
+      return this;
+    }
+
+    public Builder mysqlPoolSize(int n) {
+      values.put(MYSQL_POOL_SIZE, n);
+      return this;
+    }
+
+    public Builder mysqlMigrate(boolean migrate) {
+      values.put(MYSQL_MIGRATE, migrate);
+      return this;
+    }
+
+    /** Null for the URL's database. */
+    public Builder mysqlSchema(String schema) {
+      values.put(MYSQL_SCHEMA, schema);
+      return this;
+    }
+
     public Builder retentionFinished(Duration d) {
       values.put(RETENTION_FINISHED, d);
       return this;
@@ -820,6 +969,15 @@ public final class CoordinatorConfig {
       }
       range(JOURNAL_COMPACT_MIN_FILES, 0, Integer.MAX_VALUE);
       range(JOURNAL_COMPACT_PERCENTAGE, 0, 100);
+      range(POSTGRES_POOL_SIZE, 1, Integer.MAX_VALUE);
+      range(POSTGRES_PIPELINING_LIMIT, 1, Integer.MAX_VALUE);
+      range(MYSQL_POOL_SIZE, 1, Integer.MAX_VALUE);
+      if (values.get(STORE) == StoreKind.POSTGRES && blank(POSTGRES_URL)) {
+        throw new ConfigException(POSTGRES_URL + " is required when store=postgres");
+      }
+      if (values.get(STORE) == StoreKind.MYSQL && blank(MYSQL_URL)) {
+        throw new ConfigException(MYSQL_URL + " is required when store=mysql");
+      }
       notNegative(RETENTION_FINISHED);
       positive(RETENTION_PURGE_INTERVAL);
       positive(RETRY_INITIAL_BACKOFF);
@@ -856,7 +1014,35 @@ public final class CoordinatorConfig {
           throw new ConfigException("store.journal: " + e.getMessage());
         }
       }
+      // The URL and schema of a SQL store are checked whenever they are set, so a typo shows at once.
+      if (values.get(POSTGRES_URL) != null || values.get(POSTGRES_SCHEMA) != null) {
+        try {
+          if (values.get(POSTGRES_URL) != null) {
+            config.postgresSettings();
+          } else {
+            PostgresSettings.defaults("postgresql://localhost/covenant").withSchema((String) values.get(POSTGRES_SCHEMA));
+          }
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("store.postgres." + e.getMessage());
+        }
+      }
+      if (values.get(MYSQL_URL) != null || values.get(MYSQL_SCHEMA) != null) {
+        try {
+          if (values.get(MYSQL_URL) != null) {
+            config.mysqlSettings();
+          } else {
+            MysqlSettings.defaults("jdbc:mysql://localhost/covenant", null, null).withSchema((String) values.get(MYSQL_SCHEMA));
+          }
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("store.mysql." + e.getMessage());
+        }
+      }
       return config;
+    }
+
+    private boolean blank(String key) {
+      Object v = values.get(key);
+      return v == null || ((String) v).isBlank();
     }
 
     private void range(String key, int min, int max) {

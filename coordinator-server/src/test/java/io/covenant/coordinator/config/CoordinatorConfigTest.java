@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.covenant.coordinator.config.CoordinatorConfig.StoreKind;
+import io.covenant.coordinator.store.mysql.MysqlSettings;
+import io.covenant.coordinator.store.postgres.PostgresSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +50,108 @@ class CoordinatorConfigTest {
     assertThat(c.limitsBranchesPerTransactionMax()).isEqualTo(100);
     assertThat(c.limitsGidLengthMax()).isEqualTo(128);
     assertThat(c.limitsListPageMax()).isEqualTo(500);
+    assertThat(c.text("store.postgres.url")).isEqualTo("none");
+    assertThat(c.text("store.postgres.poolSize")).isEqualTo("8");
+    assertThat(c.text("store.postgres.pipeliningLimit")).isEqualTo("256");
+    assertThat(c.text("store.postgres.migrate")).isEqualTo("true");
+    assertThat(c.text("store.postgres.schema")).isEqualTo("none");
+    assertThat(c.text("store.mysql.url")).isEqualTo("none");
+    assertThat(c.text("store.mysql.user")).isEqualTo("none");
+    assertThat(c.text("store.mysql.password")).isEqualTo("none");
+    assertThat(c.text("store.mysql.poolSize")).isEqualTo("8");
+    assertThat(c.text("store.mysql.migrate")).isEqualTo("true");
+    assertThat(c.text("store.mysql.schema")).isEqualTo("none");
+  }
+
+  @Test
+  void thePostgresStoreIsConfiguredFromAFileAndTheEnvironment() throws Exception {
+    Path file = dir.resolve("pg.yaml");
+    Files.writeString(file, """
+        store: postgres
+        store.postgres:
+          url: postgresql://covenant@db.internal:5433/tx
+          schema: covenant
+          migrate: false
+        """);
+
+    CoordinatorConfig c = load(List.of(file.toString()), Map.of(
+        "COVENANT_STORE_POSTGRES_POOL_SIZE", "16",
+        "COVENANT_STORE_POSTGRES_PIPELININGLIMIT", "64"));
+
+    assertThat(c.store()).isEqualTo(StoreKind.POSTGRES);
+    PostgresSettings pg = c.postgresSettings();
+    assertThat(pg.url()).isEqualTo("postgresql://covenant@db.internal:5433/tx");
+    assertThat(pg.poolSize()).isEqualTo(16);
+    assertThat(pg.pipeliningLimit()).isEqualTo(64);
+    assertThat(pg.migrate()).isFalse();
+    assertThat(pg.schema()).isEqualTo("covenant");
+    assertThat(pg.location()).isEqualTo("db.internal:5433/tx schema covenant");
+  }
+
+  @Test
+  void theMysqlStoreIsConfiguredFromPropertiesAndTheEnvironment() throws Exception {
+    Path file = dir.resolve("my.properties");
+    Files.writeString(file, "store=mysql\nstore.mysql.url=jdbc:mysql://127.0.0.1:3306/test\nstore.mysql.user=covenant\n");
+
+    CoordinatorConfig c = load(List.of(file.toString()), Map.of("COVENANT_STORE_MYSQL_PASSWORD", "s3cret",
+        "COVENANT_STORE_MYSQL_POOLSIZE", "4"));
+
+    MysqlSettings my = c.mysqlSettings();
+    assertThat(c.store()).isEqualTo(StoreKind.MYSQL);
+    assertThat(my.url()).isEqualTo("jdbc:mysql://127.0.0.1:3306/test");
+    assertThat(my.user()).isEqualTo("covenant");
+    assertThat(my.password()).isEqualTo("s3cret");
+    assertThat(my.poolSize()).isEqualTo(4);
+    assertThat(my.migrate()).isTrue();
+    assertThat(my.schema()).isNull();
+    assertThat(my.location()).isEqualTo("127.0.0.1:3306/test");
+  }
+
+  @Test
+  void aSqlStoreNeedsItsUrl() {
+    assertThatThrownBy(() -> CoordinatorConfig.builder().store(StoreKind.POSTGRES).build())
+        .isInstanceOf(ConfigException.class).hasMessage("store.postgres.url is required when store=postgres");
+    assertThatThrownBy(() -> CoordinatorConfig.builder().store(StoreKind.MYSQL).build())
+        .isInstanceOf(ConfigException.class).hasMessage("store.mysql.url is required when store=mysql");
+    assertThatThrownBy(() -> load(List.of(), Map.of("COVENANT_STORE", "postgres")))
+        .hasMessage("store.postgres.url is required when store=postgres");
+    // Not needed by the other stores, where it is unset.
+    assertThat(CoordinatorConfig.builder().store(StoreKind.MEMORY).build().store()).isEqualTo(StoreKind.MEMORY);
+  }
+
+  @Test
+  void aBadSqlStoreValueNamesItsKey() {
+    assertThatThrownBy(() -> CoordinatorConfig.builder().store(StoreKind.POSTGRES).postgresUrl("jdbc:postgresql://h/db").build())
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("store.postgres.url must start with postgresql://");
+    assertThatThrownBy(() -> CoordinatorConfig.builder().store(StoreKind.MYSQL).mysqlUrl("mysql://h/db").build())
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("store.mysql.url must be a JDBC URL jdbc:mysql://");
+    assertThatThrownBy(() -> CoordinatorConfig.builder().postgresSchema("covenant; drop table x").build())
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("store.postgres.schema must be a plain SQL name");
+    assertThatThrownBy(() -> CoordinatorConfig.builder().store(StoreKind.MYSQL).mysqlUrl("jdbc:mysql://h/db")
+        .mysqlSchema("a-b").build())
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("store.mysql.schema must be a plain SQL name");
+    assertThatThrownBy(() -> CoordinatorConfig.builder().postgresPoolSize(0).build())
+        .hasMessage("store.postgres.poolSize must be at least 1, got 0");
+    assertThatThrownBy(() -> CoordinatorConfig.builder().set("store.postgres.pipeliningLimit", "0").build())
+        .hasMessage("store.postgres.pipeliningLimit must be at least 1, got 0");
+    assertThatThrownBy(() -> CoordinatorConfig.builder().mysqlPoolSize(0).build())
+        .hasMessage("store.mysql.poolSize must be at least 1, got 0");
+  }
+
+  @Test
+  void passwordsNeverReachTheStartLog() {
+    CoordinatorConfig c = CoordinatorConfig.builder()
+        .store(StoreKind.MYSQL).mysqlUrl("jdbc:mysql://h:3306/db?user=u&password=url-secret").mysqlPassword("key-secret")
+        .postgresUrl("postgresql://covenant:pg-secret@h:5432/db")
+        .build();
+
+    String text = c.toString();
+    assertThat(text).doesNotContain("url-secret", "key-secret", "pg-secret")
+        .contains("store.mysql.password=****", "store.postgres.url=postgresql://covenant:****@h:5432/db",
+            "store.mysql.url=jdbc:mysql://h:3306/db?user=u&password=****");
+    assertThat(c.mysqlSettings().toString()).doesNotContain("url-secret", "key-secret");
+    assertThat(c.postgresSettings().toString()).doesNotContain("pg-secret");
+    assertThat(c.text("store.mysql.password")).isEqualTo("key-secret"); // the value itself is intact
   }
 
   @Test
@@ -167,9 +271,9 @@ class CoordinatorConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("participant.callTimeout")
         .hasMessageContaining("not a duration");
-    assertThatThrownBy(() -> load(List.of(), Map.of("COVENANT_STORE", "postgres")))
+    assertThatThrownBy(() -> load(List.of(), Map.of("COVENANT_STORE", "oracle")))
         .hasMessageContaining("store")
-        .hasMessageContaining("journal, memory");
+        .hasMessageContaining("journal, postgres, mysql, memory");
     assertThatThrownBy(() -> load(List.of(), Map.of("COVENANT_HTTP_H2C", "yes")))
         .hasMessageContaining("http.h2c")
         .hasMessageContaining("true or false");

@@ -218,6 +218,68 @@ public abstract class TransactionStoreContract {
   }
 
   @Test
+  void writesIssuedTogetherAreEachAnsweredOnTheirOwn() throws Exception {
+    // Issued without waiting, so that a store which coalesces writes puts them in shared batches:
+    // each must still get its own outcome, and a loser must not take a winner down with it.
+    List<GlobalTx> txs = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      GlobalTx tx = TxFixtures.active(String.format("tx-%02d", i), Mode.values()[i % 3], T0.plusMillis(i));
+      await(store.create(tx));
+      txs.add(tx);
+    }
+    List<Future<Void>> stale = new ArrayList<>();
+    List<Future<Void>> fresh = new ArrayList<>();
+    List<Future<Void>> taken = new ArrayList<>();
+    List<Future<Void>> ghosts = new ArrayList<>();
+    List<Future<Void>> created = new ArrayList<>();
+    List<GlobalTx> expected = new ArrayList<>();
+    for (int i = 0; i < txs.size(); i++) {
+      GlobalTx tx = txs.get(i);
+      GlobalTx next = TxFixtures.moved(tx, GlobalStatus.COMMITTING, T0.plusSeconds(1));
+      switch (i % 4) {
+        case 0 -> {
+          stale.add(store.update(next, 5));
+          expected.add(tx);
+        }
+        case 1 -> {
+          fresh.add(store.update(next, 1));
+          expected.add(next);
+        }
+        case 2 -> {
+          taken.add(store.create(TxFixtures.active(tx.gid(), Mode.SAGA, T0.plusSeconds(2))));
+          expected.add(tx);
+        }
+        default -> {
+          ghosts.add(store.update(TxFixtures.moved(TxFixtures.active("ghost-" + i, T0), GlobalStatus.COMMITTING, T0), 1));
+          expected.add(tx);
+        }
+      }
+      GlobalTx brandNew = TxFixtures.active("new-" + i, T0.plusSeconds(3 + i));
+      created.add(store.create(brandNew));
+      expected.add(brandNew);
+    }
+    for (Future<Void> f : stale) {
+      assertThat(failureOf(f)).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+    }
+    for (Future<Void> f : taken) {
+      assertThat(failureOf(f)).isEqualTo(ErrorCode.GID_CONFLICT);
+    }
+    for (Future<Void> f : ghosts) {
+      assertThat(failureOf(f)).isEqualTo(ErrorCode.TRANSACTION_NOT_FOUND);
+    }
+    for (Future<Void> f : fresh) {
+      await(f);
+    }
+    for (Future<Void> f : created) {
+      await(f);
+    }
+    for (GlobalTx tx : expected) {
+      assertThat(stored(tx.gid())).isEqualTo(tx);
+    }
+    assertThat(listAll(TxQuery.all(1000))).hasSize(80);
+  }
+
+  @Test
   void anUpdateOfAnUnknownGidFailsWithTransactionNotFound() throws Exception {
     GlobalTx ghost = TxFixtures.moved(TxFixtures.active("ghost", T0), GlobalStatus.COMMITTING, T0);
     assertThat(failureOf(store.update(ghost, 1))).isEqualTo(ErrorCode.TRANSACTION_NOT_FOUND);

@@ -1,0 +1,559 @@
+package io.covenant.coordinator.store.postgres;
+
+import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.coordinator.store.TransactionStore;
+import io.covenant.coordinator.store.TxCodec;
+import io.covenant.coordinator.store.TxPage;
+import io.covenant.coordinator.store.TxQuery;
+import io.covenant.coordinator.store.sql.Migrations;
+import io.covenant.coordinator.store.sql.SqlTx;
+import io.covenant.coordinator.store.sql.WriteBatcher;
+import io.covenant.coordinator.store.sql.WriteBatcher.Write;
+import io.covenant.protocol.CovenantException;
+import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.GlobalStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps transactions in PostgreSQL, through the Vert.x reactive client, so that several
+ * coordinators can share one database (ownership of transactions between them comes with a later
+ * part of issue #3; today one coordinator per schema).
+ *
+ * <h2>Algorithm</h2>
+ * One row per transaction ({@code db/postgres/V1__transactions.sql}): the {@link TxCodec} body and
+ * copies of the fields that reads filter and order on. Writes go through a {@link WriteBatcher}:
+ * the creates of a batch are one {@code INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING
+ * RETURNING gid}, its updates one {@code UPDATE … FROM unnest(arrays) WHERE gid = … AND version =
+ * expected RETURNING gid}: one prepared statement, one round trip and one commit (one WAL flush)
+ * for the whole batch, however many transactions it carries. A gid missing from what
+ * {@code RETURNING} gives back lost: a create to {@code GID_CONFLICT}; an update to
+ * {@code CONCURRENT_UPDATE} or {@code TRANSACTION_NOT_FOUND}, told apart by a read of the losers
+ * only. Each statement commits by itself (autocommit), so its writes are durable when it answers
+ * (with the server's default {@code synchronous_commit=on}).
+ *
+ * <p>Statements travel over a pipelined client ({@link PgBuilder#client()}): up to
+ * {@code pipeliningLimit} statements in flight per connection, over {@code poolSize} connections,
+ * so reads do not wait behind writes' round trips. Every statement is prepared once per connection
+ * and cached.
+ *
+ * <h2>Hazards</h2>
+ * <ul>
+ *   <li><b>Unknown outcomes.</b> When the connection fails while a statement is in flight, the
+ *       statement may or may not have committed. Its writes fail with {@code STORE_UNAVAILABLE},
+ *       which callers must read as "unknown"; the engine reloads the transaction from the store.</li>
+ *   <li><b>Lock order.</b> The rows of a batch are written in gid order, so two batches (of two
+ *       coordinators, later) cannot deadlock on each other.</li>
+ *   <li><b>Compare-and-set under concurrency.</b> PostgreSQL re-checks {@code version = expected} on
+ *       the newest row version when a concurrent update commits first (read committed), so of two
+ *       racing updates from one version exactly one matches.</li>
+ *   <li><b>Schema drift.</b> The store starts only on a schema whose applied migrations match its
+ *       files (see {@link Migrations}).</li>
+ * </ul>
+ *
+ * <p>Thread-safe. Futures complete on a Vert.x event-loop thread; callers hop back to their own context.
+ */
+public final class PostgresTransactionStore implements TransactionStore {
+  private static final Logger log = LoggerFactory.getLogger(PostgresTransactionStore.class);
+
+  /** The migration files of {@code db/postgres/}, in any order. */
+  static final List<String> MIGRATION_FILES = List.of("V1__transactions.sql");
+  /** The key of the advisory lock that serialises migrations: "Covenant" in ASCII. */
+  static final long MIGRATION_LOCK = 0x436F76656E616E74L;
+  private static final long CONNECT_TIMEOUT_MILLIS = 10_000;
+
+  static final String TABLE = "covenant_transactions";
+  private static final String UNFINISHED = "status NOT IN ('committed', 'rolled_back')";
+  private static final String FINISHED = "status IN ('committed', 'rolled_back')";
+
+  private static final String CREATE_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS " + Migrations.VERSION_TABLE + " ("
+      + "version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), checksum text)";
+
+  private static final String INSERT = "INSERT INTO " + TABLE
+      + " (gid, mode, status, version, created_at, updated_at, stuck_attempts, body)"
+      + " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::timestamptz[], $6::timestamptz[],"
+      + " $7::int4[], $8::bytea[])"
+      + " ON CONFLICT (gid) DO NOTHING RETURNING gid";
+  private static final String UPDATE = "UPDATE " + TABLE + " AS t SET status = v.status, version = v.version,"
+      + " updated_at = v.updated_at, stuck_attempts = v.stuck_attempts, body = v.body"
+      + " FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[], $5::timestamptz[], $6::int4[], $7::bytea[])"
+      + " AS v(gid, expected, status, version, updated_at, stuck_attempts, body)"
+      + " WHERE t.gid = v.gid AND t.version = v.expected RETURNING t.gid";
+  private static final String VERSIONS = "SELECT gid, version FROM " + TABLE + " WHERE gid = ANY($1::text[])";
+  private static final String FIND = "SELECT body FROM " + TABLE + " WHERE gid = $1";
+  private static final String LOAD_UNFINISHED = "SELECT body FROM " + TABLE + " WHERE " + UNFINISHED;
+  private static final String PURGE = "DELETE FROM " + TABLE + " WHERE gid IN (SELECT gid FROM " + TABLE
+      + " WHERE " + FINISHED + " AND updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+  private final PostgresSettings settings;
+  private final String where;
+  private final SqlClient client;
+  private final WriteBatcher batcher;
+  private volatile boolean closed;
+  private Future<Void> closing;
+
+  private PostgresTransactionStore(PostgresSettings settings, SqlClient client) {
+    this.settings = settings;
+    this.where = "PostgreSQL at " + settings.location();
+    this.client = client;
+    this.batcher = new WriteBatcher(settings.writeBatchMax(), settings.poolSize(), this::writeBatch, "postgres store");
+  }
+
+  /**
+   * Connects, applies (or, with {@code migrate=false}, checks) the migrations, and opens the store.
+   *
+   * @return the store; or a failure with {@code STORE_UNAVAILABLE} that names host, port and
+   *     database when the database cannot be reached, refuses the login, or has a schema this
+   *     coordinator cannot use. Completes on a Vert.x event-loop thread.
+   */
+  public static Future<PostgresTransactionStore> open(PostgresSettings settings, Vertx vertx) {
+    String where = "PostgreSQL at " + settings.location();
+    PgConnectOptions options = connectOptions(settings);
+    Pool setup = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(1))
+        .with(new NetClientOptions().setConnectTimeout((int) CONNECT_TIMEOUT_MILLIS))
+        .connectingTo(options).using(vertx).build();
+    Migrations migrations = Migrations.load("postgres", MIGRATION_FILES);
+    return setup.getConnection()
+        .recover(e -> Future.failedFuture(new CovenantException(ErrorCode.STORE_UNAVAILABLE,
+            "cannot connect to " + where + " as " + options.getUser() + ": " + SqlTx.describe(e), null, e)))
+        .compose(conn -> (settings.migrate() ? migrate(conn, settings, migrations, where) : check(conn, migrations, where))
+            .compose(applied -> warnIfNotDurable(conn, settings).map(applied))
+            .eventually(conn::close))
+        .eventually(setup::close)
+        .map(applied -> {
+          SqlClient client = PgBuilder.client()
+              .with(new PoolOptions().setMaxSize(settings.poolSize()))
+              .with(new NetClientOptions().setConnectTimeout((int) CONNECT_TIMEOUT_MILLIS))
+              .connectingTo(options).using(vertx).build();
+          log.atInfo().setMessage("postgres store open")
+              .addKeyValue("location", settings.location())
+              .addKeyValue("schemaVersion", migrations.latest())
+              .addKeyValue("migrationsApplied", applied)
+              .addKeyValue("poolSize", settings.poolSize())
+              .addKeyValue("pipeliningLimit", settings.pipeliningLimit())
+              .log();
+          return new PostgresTransactionStore(settings, client);
+        });
+  }
+
+  static PgConnectOptions connectOptions(PostgresSettings settings) {
+    PgConnectOptions options = settings.connectOptions()
+        .setPipeliningLimit(settings.pipeliningLimit())
+        .setCachePreparedStatements(true);
+    if (!options.getProperties().containsKey("application_name")) {
+      options.addProperty("application_name", "covenant-coordinator");
+    }
+    if (settings.schema() != null) {
+      options.addProperty("search_path", settings.schema());
+    }
+    return options;
+  }
+
+  /** Applies what is missing, in one transaction under the migration lock. Returns the versions applied. */
+  private static Future<List<Integer>> migrate(SqlConnection conn, PostgresSettings settings, Migrations migrations, String where) {
+    return conn.begin().compose(tx -> {
+      List<Integer> applied = new ArrayList<>();
+      // "already exists, skipping" notices are expected on every start but the first: keep them out of the log.
+      Future<?> steps = conn.query("SET LOCAL client_min_messages = warning").execute()
+          .compose(r -> conn.query("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")").execute());
+      if (settings.schema() != null) {
+        steps = steps.compose(r -> conn.query("CREATE SCHEMA IF NOT EXISTS " + settings.schema()).execute());
+      }
+      steps = steps
+          .compose(r -> conn.query(CREATE_VERSION_TABLE).execute())
+          .compose(r -> readApplied(conn))
+          .compose(done -> {
+            warnUnknown(migrations, done, where);
+            Future<?> chain = Future.succeededFuture();
+            for (Migrations.Migration m : migrations.pending(done, where)) {
+              chain = chain
+                  .compose(r -> conn.query(m.sql()).execute())
+                  .compose(r -> conn.preparedQuery("INSERT INTO " + Migrations.VERSION_TABLE
+                      + " (version, description, applied_at, checksum) VALUES ($1, $2, now(), $3)")
+                      .execute(Tuple.of(m.version(), m.description(), m.checksum())))
+                  .map(r -> {
+                    log.atInfo().addKeyValue("location", settings.location()).addKeyValue("file", m.path())
+                        .log("applied schema migration");
+                    applied.add(m.version());
+                    return r;
+                  });
+            }
+            return chain;
+          });
+      return steps
+          .compose(r -> tx.commit())
+          .map(v -> applied)
+          .recover(e -> tx.rollback().transform(ignored -> Future.failedFuture(new CovenantException(
+              ErrorCode.STORE_UNAVAILABLE, "migrating the schema of " + where + " failed: " + SqlTx.describe(e), null, e))));
+    });
+  }
+
+  /** Without migrating: checks that every migration was applied. */
+  private static Future<List<Integer>> check(SqlConnection conn, Migrations migrations, String where) {
+    return readApplied(conn)
+        .recover(e -> e instanceof PgException pe && "42P01".equals(pe.getSqlState()) // no version table
+            ? Future.succeededFuture(List.of())
+            : Future.failedFuture(e))
+        .map(done -> {
+          warnUnknown(migrations, done, where);
+          List<Migrations.Migration> pending = migrations.pending(done, where);
+          if (!pending.isEmpty()) {
+            throw migrations.notMigrated(pending, where, "store.postgres.migrate");
+          }
+          return List.<Integer>of();
+        })
+        .recover(e -> Future.failedFuture(SqlTx.unavailable(where, "checking the schema", null, e)));
+  }
+
+  /**
+   * A commit is durable when it answers only if {@code synchronous_commit} is not {@code off}: the
+   * write-ahead rule depends on it, so say so loudly when the server is set otherwise.
+   */
+  private static Future<Void> warnIfNotDurable(SqlConnection conn, PostgresSettings settings) {
+    return conn.query("SHOW synchronous_commit").execute().map(rows -> {
+      String mode = rows.iterator().next().getString(0);
+      if ("off".equalsIgnoreCase(mode)) {
+        log.atWarn().addKeyValue("location", settings.location()).addKeyValue("synchronous_commit", mode)
+            .log("synchronous_commit is off: a write the store reports durable can be lost if PostgreSQL crashes");
+      }
+      return (Void) null;
+    }).recover(e -> Future.succeededFuture());
+  }
+
+  private static Future<List<Migrations.Applied>> readApplied(SqlConnection conn) {
+    return conn.query("SELECT version, checksum FROM " + Migrations.VERSION_TABLE).execute().map(rows -> {
+      List<Migrations.Applied> done = new ArrayList<>();
+      for (Row r : rows) {
+        done.add(new Migrations.Applied(r.getInteger(0), r.getString(1)));
+      }
+      return done;
+    });
+  }
+
+  private static void warnUnknown(Migrations migrations, List<Migrations.Applied> done, String where) {
+    List<Integer> unknown = migrations.unknown(done);
+    if (!unknown.isEmpty()) {
+      log.atWarn().addKeyValue("location", where).addKeyValue("versions", unknown).addKeyValue("known", migrations.latest())
+          .log("the schema has migrations this coordinator does not know (a newer coordinator applied them)");
+    }
+  }
+
+  // --- writes ---------------------------------------------------------------------------------
+
+  @Override
+  public Future<Void> create(GlobalTx tx) {
+    CovenantException refused = refuseGid(tx.gid());
+    return refused != null ? Future.failedFuture(refused) : batcher.create(tx);
+  }
+
+  @Override
+  public Future<Void> update(GlobalTx next, long expectedVersion) {
+    CovenantException refused = refuseGid(next.gid());
+    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion);
+  }
+
+  /** PostgreSQL text cannot hold NUL: refuse such a gid alone rather than fail the batch it would share. */
+  private static CovenantException refuseGid(String gid) {
+    return gid.indexOf('\0') < 0 ? null
+        : new CovenantException(ErrorCode.INVALID_REQUEST, "the postgres store cannot keep a gid with a NUL character", null);
+  }
+
+  /** Runs one batch: its creates as one statement, its updates as another, both sent at once. */
+  private Future<Void> writeBatch(List<Write> batch) {
+    List<Write> creates = new ArrayList<>();
+    List<Write> updates = new ArrayList<>();
+    for (Write w : batch) {
+      (w.isCreate() ? creates : updates).add(w);
+    }
+    List<Future<Void>> parts = new ArrayList<>(2);
+    if (!creates.isEmpty()) {
+      parts.add(insert(creates));
+    }
+    if (!updates.isEmpty()) {
+      parts.add(update(updates));
+    }
+    return Future.join(parts).mapEmpty();
+  }
+
+  private Future<Void> insert(List<Write> creates) {
+    creates.sort(Comparator.comparing(Write::gid));
+    int n = creates.size();
+    String[] gids = new String[n];
+    String[] modes = new String[n];
+    String[] statuses = new String[n];
+    Long[] versions = new Long[n];
+    OffsetDateTime[] created = new OffsetDateTime[n];
+    OffsetDateTime[] updated = new OffsetDateTime[n];
+    Integer[] stuck = new Integer[n];
+    Buffer[] bodies = new Buffer[n];
+    for (int i = 0; i < n; i++) {
+      GlobalTx tx = creates.get(i).tx();
+      gids[i] = tx.gid();
+      modes[i] = tx.mode().code();
+      statuses[i] = tx.status().code();
+      versions[i] = tx.version();
+      created[i] = time(tx.createdAt());
+      updated[i] = time(tx.updatedAt());
+      stuck[i] = SqlTx.stuckAttempts(tx);
+      bodies[i] = Buffer.buffer(creates.get(i).body());
+    }
+    return client.preparedQuery(INSERT).execute(tuple(gids, modes, statuses, versions, created, updated, stuck, bodies))
+        .transform(ar -> {
+          if (ar.failed()) {
+            failAll(creates, "creating " + n + " transaction(s)", ar.cause());
+            return Future.succeededFuture();
+          }
+          Set<String> inserted = gidsOf(ar.result());
+          for (Write w : creates) {
+            if (inserted.contains(w.gid())) {
+              w.succeed();
+            } else {
+              w.fail(SqlTx.gidConflict(w.gid()));
+            }
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> update(List<Write> updates) {
+    updates.sort(Comparator.comparing(Write::gid));
+    int n = updates.size();
+    String[] gids = new String[n];
+    Long[] expected = new Long[n];
+    String[] statuses = new String[n];
+    Long[] versions = new Long[n];
+    OffsetDateTime[] updated = new OffsetDateTime[n];
+    Integer[] stuck = new Integer[n];
+    Buffer[] bodies = new Buffer[n];
+    for (int i = 0; i < n; i++) {
+      Write w = updates.get(i);
+      GlobalTx tx = w.tx();
+      gids[i] = tx.gid();
+      expected[i] = w.expectedVersion();
+      statuses[i] = tx.status().code();
+      versions[i] = tx.version();
+      updated[i] = time(tx.updatedAt());
+      stuck[i] = SqlTx.stuckAttempts(tx);
+      bodies[i] = Buffer.buffer(w.body());
+    }
+    return client.preparedQuery(UPDATE).execute(tuple(gids, expected, statuses, versions, updated, stuck, bodies))
+        .transform(ar -> {
+          if (ar.failed()) {
+            failAll(updates, "updating " + n + " transaction(s)", ar.cause());
+            return Future.succeededFuture();
+          }
+          Set<String> won = gidsOf(ar.result());
+          List<Write> lost = new ArrayList<>();
+          for (Write w : updates) {
+            if (won.contains(w.gid())) {
+              w.succeed();
+            } else {
+              lost.add(w);
+            }
+          }
+          return lost.isEmpty() ? Future.<Void>succeededFuture() : explainLosers(lost);
+        });
+  }
+
+  /** Tells apart, for updates that matched no row, a stale version from a missing transaction. */
+  private Future<Void> explainLosers(List<Write> lost) {
+    String[] gids = lost.stream().map(Write::gid).toArray(String[]::new);
+    return client.preparedQuery(VERSIONS).execute(tuple((Object) gids)).transform(ar -> {
+      if (ar.failed()) {
+        failAll(lost, "reading the versions of " + lost.size() + " transaction(s)", ar.cause());
+        return Future.succeededFuture();
+      }
+      Map<String, Long> stored = new HashMap<>();
+      for (Row r : ar.result()) {
+        stored.put(r.getString(0), r.getLong(1));
+      }
+      for (Write w : lost) {
+        Long version = stored.get(w.gid());
+        w.fail(version == null ? SqlTx.notFound(w.gid()) : SqlTx.concurrentUpdate(w.gid(), version, w.expectedVersion()));
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private void failAll(List<Write> writes, String what, Throwable cause) {
+    log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size()).setCause(cause)
+        .log("postgres write failed; its outcome is unknown");
+    for (Write w : writes) {
+      w.fail(SqlTx.unavailable(where, what, w.gid(), cause));
+    }
+  }
+
+  private static Set<String> gidsOf(RowSet<Row> rows) {
+    Set<String> gids = new HashSet<>();
+    for (Row r : rows) {
+      gids.add(r.getString(0));
+    }
+    return gids;
+  }
+
+  // --- reads ----------------------------------------------------------------------------------
+
+  @Override
+  public Future<Optional<GlobalTx>> find(String gid) {
+    return read("reading gid " + gid, FIND, tuple(gid), rows -> {
+      for (Row r : rows) {
+        return Optional.of(decode(r));
+      }
+      return Optional.empty();
+    });
+  }
+
+  @Override
+  public Future<List<GlobalTx>> loadUnfinished() {
+    return read("loading unfinished transactions", LOAD_UNFINISHED, Tuple.tuple(), this::decodeAll);
+  }
+
+  @Override
+  public Future<TxPage> list(TxQuery q) {
+    StringBuilder sql = new StringBuilder("SELECT body FROM ").append(TABLE).append(" WHERE true");
+    Tuple params = Tuple.tuple();
+    boolean onlyUnfinished = Boolean.TRUE.equals(q.stuck())
+        || (!q.statuses().isEmpty() && q.statuses().stream().noneMatch(GlobalStatus::isFinished));
+    if (onlyUnfinished) {
+      sql.append(" AND ").append(UNFINISHED); // lets the planner use the partial index
+    }
+    if (!q.statuses().isEmpty()) {
+      params.addValue(q.statuses().stream().map(GlobalStatus::code).toArray(String[]::new));
+      sql.append(" AND status = ANY($").append(params.size()).append("::text[])");
+    }
+    if (q.mode() != null) {
+      params.addValue(q.mode().code());
+      sql.append(" AND mode = $").append(params.size());
+    }
+    if (q.stuck() != null) {
+      params.addValue(SqlTx.stuckThreshold(q.stuckAfterAttempts()));
+      sql.append(" AND stuck_attempts ").append(q.stuck() ? ">=" : "<").append(" $").append(params.size()).append("::int4");
+    }
+    if (q.createdBefore() != null) {
+      params.addValue(time(q.createdBefore()));
+      sql.append(" AND created_at < $").append(params.size());
+    }
+    if (q.cursor() != null) {
+      SqlTx.Cursor after;
+      try {
+        after = SqlTx.parseCursor(q.cursor());
+      } catch (CovenantException e) {
+        return Future.failedFuture(e);
+      }
+      params.addValue(time(after.createdAt()));
+      params.addValue(after.gid());
+      sql.append(" AND (created_at, gid) > ($").append(params.size() - 1).append(", $").append(params.size()).append(")");
+    }
+    params.addValue((long) q.limit() + 1);
+    sql.append(" ORDER BY created_at, gid LIMIT $").append(params.size());
+    return read("listing transactions", sql.toString(), params, rows -> {
+      List<GlobalTx> items = decodeAll(rows);
+      if (items.size() <= q.limit()) {
+        return new TxPage(items, null);
+      }
+      List<GlobalTx> page = items.subList(0, q.limit());
+      return new TxPage(List.copyOf(page), SqlTx.cursorAfter(page.get(page.size() - 1)));
+    });
+  }
+
+  @Override
+  public Future<Integer> purgeFinished(Instant finishedBefore, int max) {
+    if (max <= 0) {
+      return Future.succeededFuture(0);
+    }
+    return read("purging finished transactions", PURGE, tuple(time(finishedBefore), max), RowSet::rowCount);
+  }
+
+  private <T> Future<T> read(String what, String sql, Tuple params, java.util.function.Function<RowSet<Row>, T> mapper) {
+    if (closed) {
+      return Future.failedFuture(new CovenantException(ErrorCode.STORE_UNAVAILABLE, "postgres store is closed"));
+    }
+    return client.preparedQuery(sql).execute(params).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(SqlTx.unavailable(where, what, null, ar.cause()));
+      }
+      try {
+        return Future.succeededFuture(mapper.apply(ar.result()));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(SqlTx.unavailable(where, what, null, e));
+      }
+    });
+  }
+
+  private GlobalTx decode(Row r) {
+    return SqlTx.decode(r.getBuffer(0).getBytes(), where);
+  }
+
+  private List<GlobalTx> decodeAll(RowSet<Row> rows) {
+    List<GlobalTx> txs = new ArrayList<>(rows.size());
+    for (Row r : rows) {
+      txs.add(decode(r));
+    }
+    return txs;
+  }
+
+  /**
+   * Refuses new writes, lets the writes already accepted finish (their futures complete as the
+   * database answers), then closes the connections. Idempotent.
+   */
+  @Override
+  public synchronized Future<Void> close() {
+    if (closing == null) {
+      closed = true;
+      closing = batcher.close()
+          .compose(v -> client.close())
+          .andThen(ar -> log.atInfo().addKeyValue("location", settings.location())
+              .addKeyValue("writes", batcher.writes()).addKeyValue("batches", batcher.batches())
+              .log("postgres store closed"));
+    }
+    return closing;
+  }
+
+  /** Batches sent so far; with {@link #writes()}, how well writes were coalesced. */
+  long batches() {
+    return batcher.batches();
+  }
+
+  long writes() {
+    return batcher.writes();
+  }
+
+  private static OffsetDateTime time(Instant t) {
+    return OffsetDateTime.ofInstant(SqlTx.column(t), ZoneOffset.UTC);
+  }
+
+  /** A tuple of exactly these values (arrays stay single values, unlike {@code Tuple.of}'s varargs). */
+  private static Tuple tuple(Object... values) {
+    Tuple t = Tuple.tuple();
+    for (Object v : values) {
+      t.addValue(v);
+    }
+    return t;
+  }
+}

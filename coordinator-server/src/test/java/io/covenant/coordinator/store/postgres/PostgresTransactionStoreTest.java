@@ -1,0 +1,236 @@
+package io.covenant.coordinator.store.postgres;
+
+import static io.covenant.coordinator.store.TxFixtures.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.coordinator.store.TestDatabases;
+import io.covenant.coordinator.store.TransactionStore;
+import io.covenant.coordinator.store.TransactionStoreContract;
+import io.covenant.coordinator.store.TxFixtures;
+import io.covenant.protocol.CovenantException;
+import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.GlobalStatus;
+import io.covenant.protocol.Mode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import java.net.ServerSocket;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store contract on the real PostgreSQL (see {@link TestDatabases}), in a schema of this
+ * class's own that is emptied before each test and dropped at the end; and what only the
+ * PostgreSQL store does: migrations, batching, a database that does not answer.
+ */
+class PostgresTransactionStoreTest extends TransactionStoreContract {
+  static Vertx vertx;
+  static String url;
+  static String schema;
+  static Pool admin;
+  static final List<String> otherSchemas = new ArrayList<>();
+
+  @BeforeAll
+  static void database() {
+    url = TestDatabases.postgresUrl();
+    schema = TestDatabases.freshSchemaName();
+    vertx = Vertx.vertx();
+    admin = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
+  }
+
+  @AfterAll
+  static void dropSchemas() throws Exception {
+    if (admin != null) {
+      await(admin.close());
+    }
+    if (url != null) {
+      TestDatabases.dropPostgresSchema(url, schema);
+      for (String other : otherSchemas) {
+        TestDatabases.dropPostgresSchema(url, other);
+      }
+    }
+    if (vertx != null) {
+      await(vertx.close());
+    }
+  }
+
+  static PostgresSettings settings() {
+    return PostgresSettings.defaults(url).withSchema(schema);
+  }
+
+  static String newSchema() {
+    String s = TestDatabases.freshSchemaName();
+    otherSchemas.add(s);
+    return s;
+  }
+
+  static RowSet<Row> sql(String statement) throws Exception {
+    return await(admin.query(statement).execute());
+  }
+
+  @Override
+  protected TransactionStore newStore() throws Exception {
+    PostgresTransactionStore opened = await(PostgresTransactionStore.open(settings(), vertx));
+    sql("TRUNCATE " + schema + ".covenant_transactions");
+    return opened;
+  }
+
+  @Override
+  protected boolean durable() {
+    return true;
+  }
+
+  @Override
+  protected TransactionStore reopen() throws Exception {
+    await(store.close());
+    return await(PostgresTransactionStore.open(settings(), vertx));
+  }
+
+  @Test
+  void concurrentWritesShareBatches() throws Exception {
+    List<Future<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      writes.add(store.create(TxFixtures.active("tx-" + i, T0.plusMillis(i))));
+    }
+    for (Future<Void> w : writes) {
+      await(w);
+    }
+    PostgresTransactionStore pg = (PostgresTransactionStore) store;
+    assertThat(pg.writes()).isEqualTo(1000);
+    // At most poolSize batches leave alone before the rest queue up behind them.
+    assertThat(pg.batches()).isLessThan(1000 / 4);
+  }
+
+  @Test
+  void theMigrationIsRecordedOnceWithItsChecksum() throws Exception {
+    await(store.close());
+    store = await(PostgresTransactionStore.open(settings(), vertx)); // a second start applies nothing
+
+    RowSet<Row> rows = sql("SELECT version, description, checksum, applied_at FROM " + schema + ".covenant_schema_version");
+    assertThat(rows.size()).isEqualTo(1);
+    Row v1 = rows.iterator().next();
+    assertThat(v1.getInteger("version")).isEqualTo(1);
+    assertThat(v1.getString("description")).isEqualTo("transactions");
+    assertThat(v1.getString("checksum")).hasSize(64);
+    assertThat(v1.getValue("applied_at")).isNotNull();
+  }
+
+  @Test
+  void theScansHaveTheirIndexes() throws Exception {
+    RowSet<Row> rows = sql("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = '" + schema
+        + "' AND tablename = 'covenant_transactions' ORDER BY indexname");
+    List<String> defs = new ArrayList<>();
+    rows.forEach(r -> defs.add(r.getString("indexname") + ": " + r.getString("indexdef")));
+    assertThat(defs).anySatisfy(d -> assertThat(d).startsWith("covenant_transactions_unfinished")
+        .contains("(created_at, gid)").contains("WHERE (status <> ALL"));
+    assertThat(defs).anySatisfy(d -> assertThat(d).startsWith("covenant_transactions_finished")
+        .contains("(updated_at)").contains("WHERE (status = ANY"));
+    assertThat(defs).anySatisfy(d -> assertThat(d).startsWith("covenant_transactions_created").contains("(created_at, gid)"));
+    assertThat(defs).anySatisfy(d -> assertThat(d).startsWith("covenant_transactions_pkey"));
+  }
+
+  @Test
+  void twoCoordinatorsStartingTogetherMigrateOnce() throws Exception {
+    PostgresSettings fresh = PostgresSettings.defaults(url).withSchema(newSchema());
+    Future<PostgresTransactionStore> a = PostgresTransactionStore.open(fresh, vertx);
+    Future<PostgresTransactionStore> b = PostgresTransactionStore.open(fresh, vertx);
+    PostgresTransactionStore first = await(a);
+    PostgresTransactionStore second = await(b);
+    try {
+      assertThat(sql("SELECT count(*) FROM " + fresh.schema() + ".covenant_schema_version").iterator().next().getLong(0))
+          .isEqualTo(1);
+      await(first.create(TxFixtures.active("via-first", T0)));
+      assertThat(await(second.find("via-first"))).isPresent();
+    } finally {
+      await(first.close());
+      await(second.close());
+    }
+  }
+
+  @Test
+  void withoutMigratingAnEmptySchemaIsRefusedNamingTheFileToApply() throws Exception {
+    String empty = newSchema();
+    sql("CREATE SCHEMA " + empty);
+    PostgresSettings unmigrated = PostgresSettings.defaults(url).withSchema(empty).withMigrate(false);
+
+    assertThatThrownBy(() -> await(PostgresTransactionStore.open(unmigrated, vertx)))
+        .isInstanceOfSatisfying(CovenantException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
+        .hasMessageContaining("db/postgres/V1__transactions.sql")
+        .hasMessageContaining("store.postgres.migrate=true");
+
+    await(PostgresTransactionStore.open(unmigrated.withMigrate(true), vertx).compose(TransactionStore::close));
+    await(PostgresTransactionStore.open(unmigrated, vertx).compose(TransactionStore::close)); // now it is there
+  }
+
+  @Test
+  void aMigrationChangedAfterItWasAppliedStopsTheStart() throws Exception {
+    String tampered = newSchema();
+    PostgresSettings s = PostgresSettings.defaults(url).withSchema(tampered);
+    await(PostgresTransactionStore.open(s, vertx).compose(TransactionStore::close));
+    sql("UPDATE " + tampered + ".covenant_schema_version SET checksum = 'not-the-file' WHERE version = 1");
+
+    assertThatThrownBy(() -> await(PostgresTransactionStore.open(s, vertx)))
+        .isInstanceOfSatisfying(CovenantException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
+        .hasMessageContaining("was applied from a different db/postgres/V1__transactions.sql");
+
+    sql("UPDATE " + tampered + ".covenant_schema_version SET checksum = NULL WHERE version = 1"); // applied by hand
+    await(PostgresTransactionStore.open(s, vertx).compose(TransactionStore::close));
+  }
+
+  @Test
+  void aDatabaseThatDoesNotAnswerFailsTheOpenNamingHostAndPort() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    PostgresSettings nowhere = PostgresSettings.defaults("postgresql://postgres@127.0.0.1:" + port + "/test");
+
+    assertThatThrownBy(() -> await(PostgresTransactionStore.open(nowhere, vertx)))
+        .isInstanceOfSatisfying(CovenantException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
+        .hasMessageContaining("cannot connect to PostgreSQL at 127.0.0.1:" + port + "/test");
+  }
+
+  @Test
+  void aWriteAfterCloseFailsWithStoreUnavailable() throws Exception {
+    GlobalTx tx = TxFixtures.active("order-1", T0);
+    await(store.create(tx));
+    await(store.close());
+
+    assertThat(failureOf(store.create(TxFixtures.active("order-2", T0)))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(failureOf(store.update(TxFixtures.moved(tx, GlobalStatus.COMMITTING, T0), 1))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(failureOf(store.find("order-1"))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(failureOf(store.purgeFinished(Instant.MAX, 10))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    await(store.close()); // closing twice is harmless
+    store = null;
+  }
+
+  @Test
+  void theColumnsMirrorTheTransaction() throws Exception {
+    GlobalTx tx = TxFixtures.active("saga-1", Mode.SAGA, T0.plusNanos(123_456_789));
+    await(store.create(tx));
+    GlobalTx failing = TxFixtures.failing(tx, 4, T0.plusSeconds(5));
+    await(store.update(failing, 1));
+
+    Row r = sql("SELECT mode, status, version, created_at, updated_at, stuck_attempts, owner_id, owner_epoch FROM "
+        + schema + ".covenant_transactions WHERE gid = 'saga-1'").iterator().next();
+    assertThat(r.getString("mode")).isEqualTo("saga");
+    assertThat(r.getString("status")).isEqualTo("active");
+    assertThat(r.getLong("version")).isEqualTo(2);
+    assertThat(r.getOffsetDateTime("created_at").toInstant()).isEqualTo(T0.plusNanos(123_456_000));
+    assertThat(r.getOffsetDateTime("updated_at").toInstant()).isEqualTo(T0.plusSeconds(5));
+    assertThat(r.getInteger("stuck_attempts")).isEqualTo(4);
+    assertThat(r.getValue("owner_id")).isNull();
+    assertThat(r.getValue("owner_epoch")).isNull();
+    assertThat(await(store.find("saga-1"))).contains(failing); // the body keeps every nanosecond
+  }
+}
