@@ -172,6 +172,7 @@ public final class CoordinatorConfig {
   public static final String PARTICIPANT_CALL_TIMEOUT = "participant.callTimeout";
   public static final String PARTICIPANT_CALLS_IN_FLIGHT_MAX = "participant.callsInFlightMax";
   public static final String PARTICIPANT_H2C = "participant.h2c";
+  public static final String PARTICIPANT_ALLOWED_HOSTS = "participant.allowedHosts";
   public static final String TRANSACTION_DEFAULT_TIMEOUT = "transaction.defaultTimeout";
   public static final String SAGA_DEFAULT_TIMEOUT = "saga.defaultTimeout";
   public static final String SAGA_STEP_ATTEMPTS_MAX = "saga.stepAttemptsMax";
@@ -250,6 +251,9 @@ public final class CoordinatorConfig {
           "Calls in flight to one participant (scheme, host and port) at once; more wait in line."),
       new Key(PARTICIPANT_H2C, Kind.BOOL, false, false, "boolean",
           "Call participants with HTTP/2 with prior knowledge (h2c on `http`, ALPN on `https`) instead of HTTP/1.1."),
+      new Key(PARTICIPANT_ALLOWED_HOSTS, Kind.TEXT, "*", false, "host list",
+          "Hosts the coordinator calls: `*`, or comma-separated `name`, `name:port`, `*.domain`. Link-local and "
+              + "metadata addresses are refused whatever this says."),
       new Key(TRANSACTION_DEFAULT_TIMEOUT, Kind.DURATION, Duration.ofSeconds(60), false, "duration",
           "A TCC or 2PC transaction begun without `timeoutMillis` is rolled back if still active after this."),
       new Key(SAGA_DEFAULT_TIMEOUT, Kind.DURATION, null, true, "duration or `none`",
@@ -405,6 +409,10 @@ public final class CoordinatorConfig {
 
   public int participantCallsInFlightMax() {
     return (Integer) values.get(PARTICIPANT_CALLS_IN_FLIGHT_MAX);
+  }
+
+  public String participantAllowedHosts() {
+    return (String) values.get(PARTICIPANT_ALLOWED_HOSTS);
   }
 
   public boolean participantH2c() {
@@ -882,6 +890,11 @@ public final class CoordinatorConfig {
 
     public Builder participantCallsInFlightMax(int n) {
       values.put(PARTICIPANT_CALLS_IN_FLIGHT_MAX, n);
+      return this;
+    }
+
+    public Builder participantAllowedHosts(String hosts) {
+      values.put(PARTICIPANT_ALLOWED_HOSTS, hosts);
       return this;
     }
 

@@ -98,7 +98,8 @@ public final class HttpApi {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.bodyBytesMax = config.limitsBodyBytesMax();
     this.requests = new Requests(config.limitsGidLengthMax(), config.limitsBranchesPerTransactionMax(),
-        config.sagaStepAttemptsMax(), config.limitsTimeoutMax(), config.limitsListPageMax());
+        config.sagaStepAttemptsMax(), config.limitsTimeoutMax(), config.limitsListPageMax(),
+        new ParticipantUrls(config.participantAllowedHosts()));
   }
 
   public void state(State state) {

@@ -42,6 +42,7 @@ final class Requests {
   private final int stepAttemptsDefault;
   private final Duration timeoutMax;
   private final int listPageMax;
+  private final ParticipantUrls participantUrls;
 
   /** A begin request, checked. {@code gid} and {@code timeout} may be null (generate, default). */
   record Begin(String gid, Mode mode, Duration timeout) {}
@@ -49,7 +50,9 @@ final class Requests {
   /** A saga submission, checked. {@code gid} and {@code timeout} may be null. */
   record Saga(String gid, List<Branch> steps, SagaRecovery recovery, Duration timeout) {}
 
-  Requests(int idLengthMax, int branchesMax, int stepAttemptsDefault, Duration timeoutMax, int listPageMax) {
+  Requests(int idLengthMax, int branchesMax, int stepAttemptsDefault, Duration timeoutMax, int listPageMax,
+      ParticipantUrls participantUrls) {
+    this.participantUrls = participantUrls;
     this.idLengthMax = idLengthMax;
     this.idPattern = Pattern.compile(ID_CHARS + "{1," + idLengthMax + "}");
     this.branchesMax = branchesMax;
@@ -276,17 +279,18 @@ final class Requests {
     return url;
   }
 
-  private static void optionalUrl(String field, String value, String gid) {
+  private void optionalUrl(String field, String value, String gid) {
     if (value != null) {
       url(field, value, gid);
     }
   }
 
-  private static void url(String field, String value, String gid) {
+  private void url(String field, String value, String gid) {
     if (!isHttpUrl(value)) {
       throw invalid(field + " must be an absolute http or https URL, got '"
           + (value.length() > 80 ? value.substring(0, 80) + "…" : value) + "'", gid);
     }
+    participantUrls.check(field, value, gid);
   }
 
   /** True for an absolute {@code http} or {@code https} URL with a host. */
