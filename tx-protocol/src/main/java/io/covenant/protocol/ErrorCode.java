@@ -18,6 +18,8 @@ public enum ErrorCode {
   TRANSACTION_ROLLED_BACK("transaction-rolled-back", "Transaction was rolled back", 409, false),
   TRANSACTION_COMMITTED("transaction-committed", "Transaction was committed", 409, false),
   WRONG_MODE("wrong-mode", "Operation does not apply to this transaction's mode", 409, false),
+  UNAUTHORIZED("unauthorized", "Authentication required", 401, false),
+  FORBIDDEN("forbidden", "Permission denied", 403, false),
   PARTICIPANT_NOT_ALLOWED("participant-not-allowed", "Participant URL is not allowed", 403, false),
   GID_CONFLICT("gid-conflict", "A different transaction already uses this gid", 409, false),
   BRANCH_CONFLICT("branch-conflict", "A different branch already uses this branch id", 409, false),

@@ -173,6 +173,7 @@ public final class CoordinatorConfig {
   public static final String PARTICIPANT_CALLS_IN_FLIGHT_MAX = "participant.callsInFlightMax";
   public static final String PARTICIPANT_H2C = "participant.h2c";
   public static final String PARTICIPANT_ALLOWED_HOSTS = "participant.allowedHosts";
+  public static final String AUTH_TOKENS_FILE = "auth.tokensFile";
   public static final String TRANSACTION_DEFAULT_TIMEOUT = "transaction.defaultTimeout";
   public static final String SAGA_DEFAULT_TIMEOUT = "saga.defaultTimeout";
   public static final String SAGA_STEP_ATTEMPTS_MAX = "saga.stepAttemptsMax";
@@ -251,6 +252,9 @@ public final class CoordinatorConfig {
           "Calls in flight to one participant (scheme, host and port) at once; more wait in line."),
       new Key(PARTICIPANT_H2C, Kind.BOOL, false, false, "boolean",
           "Call participants with HTTP/2 with prior knowledge (h2c on `http`, ALPN on `https`) instead of HTTP/1.1."),
+      new Key(AUTH_TOKENS_FILE, Kind.TEXT, null, true, "path or `none`",
+          "YAML or JSON file of API bearer tokens and their permissions (transactions, read, operator); "
+              + "`none`: the API is open. Health and metrics stay open."),
       new Key(PARTICIPANT_ALLOWED_HOSTS, Kind.TEXT, "*", false, "host list",
           "Hosts the coordinator calls: `*`, or comma-separated `name`, `name:port`, `*.domain`. Link-local and "
               + "metadata addresses are refused whatever this says."),
@@ -409,6 +413,12 @@ public final class CoordinatorConfig {
 
   public int participantCallsInFlightMax() {
     return (Integer) values.get(PARTICIPANT_CALLS_IN_FLIGHT_MAX);
+  }
+
+  /** The API tokens file, or null when the API is open. */
+  public Path authTokensFile() {
+    String file = (String) values.get(AUTH_TOKENS_FILE);
+    return file == null ? null : Path.of(file);
   }
 
   public String participantAllowedHosts() {
@@ -890,6 +900,11 @@ public final class CoordinatorConfig {
 
     public Builder participantCallsInFlightMax(int n) {
       values.put(PARTICIPANT_CALLS_IN_FLIGHT_MAX, n);
+      return this;
+    }
+
+    public Builder authTokensFile(Path file) {
+      values.put(AUTH_TOKENS_FILE, file == null ? null : file.toString());
       return this;
     }
 

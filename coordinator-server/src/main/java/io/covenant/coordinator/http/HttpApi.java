@@ -89,6 +89,7 @@ public final class HttpApi {
   private final PrometheusMeterRegistry registry;
   private final Requests requests;
   private final long bodyBytesMax;
+  private final ApiTokens tokens;
   private volatile State state = State.STARTING;
 
   public HttpApi(Vertx vertx, Engine engine, Clock clock, CoordinatorConfig config, PrometheusMeterRegistry registry) {
@@ -100,6 +101,9 @@ public final class HttpApi {
     this.requests = new Requests(config.limitsGidLengthMax(), config.limitsBranchesPerTransactionMax(),
         config.sagaStepAttemptsMax(), config.limitsTimeoutMax(), config.limitsListPageMax(),
         new ParticipantUrls(config.participantAllowedHosts()));
+    this.tokens = config.authTokensFile() == null ? ApiTokens.disabled() : ApiTokens.load(config.authTokensFile());
+    log.atInfo().addKeyValue("authentication", tokens.enabled() ? "bearer tokens" : "off (auth.tokensFile not set)")
+        .log("API access control");
   }
 
   public void state(State state) {
@@ -137,13 +141,34 @@ public final class HttpApi {
   }
 
   private void get(Router router, String path, Handler<RoutingContext> handler) {
-    router.get(path).handler(tag(path)).handler(handler);
+    var route = router.get(path).handler(tag(path));
+    if (path.startsWith("/v1/")) {
+      route.handler(authorize(ApiTokens.Permission.READ));
+    }
+    route.handler(handler);
   }
 
   private void post(Router router, String path, BodyHandler body, Handler<RoutingContext> handler) {
-    // Vert.x Web wants the body handler first on its route, so the route tag gets a route of its own.
-    router.post(path).handler(tag(path));
+    // Vert.x Web wants the body handler first on its route, so the route tag (and the token check,
+    // which needs no body) get a route of their own.
+    router.post(path).handler(tag(path)).handler(authorize(ApiTokens.Permission.TRANSACTIONS));
     router.post(path).handler(body).handler(this::requireJson).handler(handler);
+  }
+
+  /** Lets the request through only with a bearer token that has {@code needed} (when tokens are configured). */
+  private Handler<RoutingContext> authorize(ApiTokens.Permission needed) {
+    return ctx -> {
+      try {
+        tokens.authorize(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), needed);
+      } catch (CovenantException refused) {
+        if (refused.code() == ErrorCode.UNAUTHORIZED) {
+          ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"covenant\"");
+        }
+        ctx.fail(refused);
+        return;
+      }
+      ctx.next();
+    };
   }
 
   private static Handler<RoutingContext> tag(String route) {
