@@ -113,7 +113,7 @@ public final class Coordinator {
     boolean local = host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("localhost")
         || host.equals("127.0.0.1");
     String shown = local ? "127.0.0.1" : host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    return "http://" + shown + ":" + port();
+    return (config.httpTlsCertPath() != null ? "https://" : "http://") + shown + ":" + port();
   }
 
   /** The meters the coordinator records, as {@code GET /metrics} serves them. */

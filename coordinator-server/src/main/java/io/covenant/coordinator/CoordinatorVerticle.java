@@ -18,6 +18,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +70,7 @@ final class CoordinatorVerticle extends VerticleBase {
   public Future<?> start() {
     scheduler = new VertxScheduler(vertx, context);
     transport = new WebClientTransport(vertx, config.participantCallTimeout(), config.participantCallsInFlightMax(),
-        config.participantH2c());
+        config.participantH2c(), config.participantTlsTrustPath());
     return Stores.open(config, vertx)
         .compose(opened -> onContext(() -> {
           store = opened;
@@ -86,6 +87,10 @@ final class CoordinatorVerticle extends VerticleBase {
               .setHost(config.httpHost())
               .setPort(config.httpPort())
               .setHttp2ClearTextEnabled(config.httpH2c());
+          if (config.httpTlsCertPath() != null) {
+            options.setSsl(true).setUseAlpn(true)
+                .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.httpTlsCertPath()).setKeyPath(config.httpTlsKeyPath()));
+          }
           server = vertx.createHttpServer(options).requestHandler(api.router());
           return server.listen();
         }))

@@ -143,6 +143,9 @@ public final class CoordinatorConfig {
   public static final String HTTP_HOST = "http.host";
   public static final String HTTP_PORT = "http.port";
   public static final String HTTP_H2C = "http.h2c";
+  public static final String HTTP_TLS_CERT_PATH = "http.tls.certPath";
+  public static final String HTTP_TLS_KEY_PATH = "http.tls.keyPath";
+  public static final String PARTICIPANT_TLS_TRUST_PATH = "participant.tls.trustPath";
   public static final String STORE = "store";
   public static final String JOURNAL_DIR = "store.journal.dir";
   public static final String JOURNAL_FILE_SIZE_BYTES = "store.journal.fileSizeBytes";
@@ -194,6 +197,10 @@ public final class CoordinatorConfig {
           "Port of the HTTP API; `0` picks a free port."),
       new Key(HTTP_H2C, Kind.BOOL, true, false, "boolean",
           "Accept HTTP/2 cleartext (h2c, prior knowledge or upgrade) as well as HTTP/1.1."),
+      new Key(HTTP_TLS_CERT_PATH, Kind.TEXT, null, true, "path or `none`",
+          "PEM certificate chain: serve the API over TLS (HTTP/2 through ALPN). Needs `http.tls.keyPath`."),
+      new Key(HTTP_TLS_KEY_PATH, Kind.TEXT, null, true, "path or `none`",
+          "PEM private key (PKCS#8 or PKCS#1) of `http.tls.certPath`."),
       new Key(STORE, Kind.STORE, StoreKind.JOURNAL, false, "`journal` \\| `postgres` \\| `mysql` \\| `memory`",
           "Where transactions are kept: the embedded durable journal, a PostgreSQL or MySQL/MariaDB database, or memory only (tests; lost on exit)."),
       new Key(JOURNAL_DIR, Kind.TEXT, "./data/journal", false, "path",
@@ -255,6 +262,8 @@ public final class CoordinatorConfig {
       new Key(AUTH_TOKENS_FILE, Kind.TEXT, null, true, "path or `none`",
           "YAML or JSON file of API bearer tokens and their permissions (transactions, read, operator); "
               + "`none`: the API is open. Health and metrics stay open."),
+      new Key(PARTICIPANT_TLS_TRUST_PATH, Kind.TEXT, null, true, "path or `none`",
+          "PEM CA certificates trusted for `https` participant URLs; `none`: the JVM's default trust store."),
       new Key(PARTICIPANT_ALLOWED_HOSTS, Kind.TEXT, "*", false, "host list",
           "Hosts the coordinator calls: `*`, or comma-separated `name`, `name:port`, `*.domain`. Link-local and "
               + "metadata addresses are refused whatever this says."),
@@ -419,6 +428,20 @@ public final class CoordinatorConfig {
   public Path authTokensFile() {
     String file = (String) values.get(AUTH_TOKENS_FILE);
     return file == null ? null : Path.of(file);
+  }
+
+  /** The API's PEM certificate chain, or null to serve plain HTTP. */
+  public String httpTlsCertPath() {
+    return (String) values.get(HTTP_TLS_CERT_PATH);
+  }
+
+  public String httpTlsKeyPath() {
+    return (String) values.get(HTTP_TLS_KEY_PATH);
+  }
+
+  /** PEM CA certificates for participant calls, or null for the JVM's defaults. */
+  public String participantTlsTrustPath() {
+    return (String) values.get(PARTICIPANT_TLS_TRUST_PATH);
   }
 
   public String participantAllowedHosts() {
@@ -908,6 +931,17 @@ public final class CoordinatorConfig {
       return this;
     }
 
+    public Builder httpTls(String certPath, String keyPath) {
+      values.put(HTTP_TLS_CERT_PATH, certPath);
+      values.put(HTTP_TLS_KEY_PATH, keyPath);
+      return this;
+    }
+
+    public Builder participantTlsTrustPath(String path) {
+      values.put(PARTICIPANT_TLS_TRUST_PATH, path);
+      return this;
+    }
+
     public Builder participantAllowedHosts(String hosts) {
       values.put(PARTICIPANT_ALLOWED_HOSTS, hosts);
       return this;
@@ -1034,6 +1068,9 @@ public final class CoordinatorConfig {
       range(LIMITS_BRANCHES_PER_TRANSACTION_MAX, 1, Integer.MAX_VALUE);
       range(LIMITS_GID_LENGTH_MAX, GID_LENGTH_MAX_LOWEST, 1024);
       range(LIMITS_LIST_PAGE_MAX, 1, Integer.MAX_VALUE);
+      if ((values.get(HTTP_TLS_CERT_PATH) == null) != (values.get(HTTP_TLS_KEY_PATH) == null)) {
+        throw new ConfigException(HTTP_TLS_CERT_PATH + " and " + HTTP_TLS_KEY_PATH + " must be set together");
+      }
       CoordinatorConfig config = new CoordinatorConfig(values);
       if (config.store() == StoreKind.JOURNAL) {
         try {

@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -58,6 +59,15 @@ public final class WebClientTransport implements ParticipantTransport {
    * @param h2c speak HTTP/2 with prior knowledge ({@code participant.h2c})
    */
   public WebClientTransport(Vertx vertx, Duration defaultTimeout, int connectionsPerParticipantMax, boolean h2c) {
+    this(vertx, defaultTimeout, connectionsPerParticipantMax, h2c, null);
+  }
+
+  /**
+   * @param trustPath PEM CA certificates trusted for {@code https} participants
+   *     ({@code participant.tls.trustPath}), or null for the JVM's default trust store
+   */
+  public WebClientTransport(Vertx vertx, Duration defaultTimeout, int connectionsPerParticipantMax, boolean h2c,
+      String trustPath) {
     this.defaultTimeout = requirePositive(defaultTimeout);
     if (connectionsPerParticipantMax < 1) {
       throw new IllegalArgumentException("connectionsPerParticipantMax must be at least 1");
@@ -66,6 +76,9 @@ public final class WebClientTransport implements ParticipantTransport {
         .setKeepAlive(true)
         .setFollowRedirects(false)
         .setUserAgent("covenant-coordinator");
+    if (trustPath != null) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(trustPath));
+    }
     if (h2c) {
       options.setProtocolVersion(HttpVersion.HTTP_2)
           .setHttp2ClearTextUpgrade(false) // prior knowledge: no HTTP/1.1 upgrade round trip
