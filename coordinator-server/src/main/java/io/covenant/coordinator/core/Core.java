@@ -45,6 +45,10 @@ import java.util.Set;
  *       barrier turns a compensation without an action into a no-op).
  *   <li>A step is compensated only after every step that depends on it has been compensated or
  *       skipped: reverse dependency order, which for a sequential saga is reverse order.
+ *   <li>A step without compensation (a pivot) cannot be undone, so once it may have run only its
+ *       own answer decides: it is retried past its attempt limit until it succeeds (the saga goes
+ *       forward) or is refused (no effect: the saga compensates); meanwhile the saga neither times
+ *       out nor accepts a roll back, and no other step may run concurrently with it (validation).
  * </ul>
  */
 public final class Core {
@@ -134,7 +138,66 @@ public final class Core {
       }
     }
     String cycle = findCycle(steps, byName);
-    return cycle == null ? null : "steps depend on each other in a cycle: " + cycle;
+    if (cycle != null) {
+      return "steps depend on each other in a cycle: " + cycle;
+    }
+    if (recovery == SagaRecovery.COMPENSATE) {
+      for (Branch s : steps) {
+        if (s.backwardUrl() == null) {
+          String concurrent = concurrentWith(s, steps, byName);
+          if (concurrent != null) {
+            return "step '" + concurrent + "' may run at the same time as step '" + s.id() + "', which has no "
+                + "compensation: make it depend on '" + s.id() + "' or '" + s.id() + "' depend on it";
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A step that is neither an ancestor nor a descendant of {@code pivot}, or null. Such a step could
+   * fail while the pivot may have run, and a pivot cannot be compensated.
+   */
+  private static String concurrentWith(Branch pivot, List<Branch> steps, Map<String, Branch> byName) {
+    Set<String> ancestors = new HashSet<>();
+    collectAncestors(pivot, byName, ancestors);
+    for (Branch s : steps) {
+      if (s != pivot && !ancestors.contains(s.id())) {
+        Set<String> above = new HashSet<>();
+        collectAncestors(s, byName, above);
+        if (!above.contains(pivot.id())) {
+          return s.id();
+        }
+      }
+    }
+    return null;
+  }
+
+  private static void collectAncestors(Branch step, Map<String, Branch> byName, Set<String> into) {
+    for (String d : step.dependsOn()) {
+      if (into.add(d)) {
+        collectAncestors(byName.get(d), byName, into);
+      }
+    }
+  }
+
+  /**
+   * A saga step that has no compensation and may have run without a final answer yet (a pivot in
+   * flight or being retried), or null. While there is one the saga can neither time out nor be
+   * rolled back: only the step's own answer decides.
+   */
+  private static Branch uncompensatablePending(GlobalTx tx) {
+    if (tx.mode() != Mode.SAGA || tx.status() != ACTIVE) {
+      return null;
+    }
+    Map<String, Branch> byName = index(tx);
+    for (Branch b : tx.branches()) {
+      if (b.backwardUrl() == null && b.status() == PENDING && eligible(b, byName)) {
+        return b;
+      }
+    }
+    return null;
   }
 
   private static String findCycle(List<Branch> steps, Map<String, Branch> byName) {
@@ -177,9 +240,13 @@ public final class Core {
     } else if (event instanceof Event.Commit e) {
       outcome = commit(tx, e);
     } else if (event instanceof Event.Rollback e) {
-      outcome = rollback(tx, e.reason(), e.at());
+      Branch pivot = uncompensatablePending(tx);
+      outcome = pivot == null ? rollback(tx, e.reason(), e.at())
+          : new Rejected(ErrorCode.TRANSACTION_NOT_ACTIVE, "gid " + tx.gid() + ": step " + pivot.id()
+              + " has no compensation and may have run; the saga waits for its answer and cannot be rolled back now");
     } else if (event instanceof Event.Expire e) {
       outcome = tx.status() == ACTIVE && tx.deadline() != null && !e.at().isBefore(tx.deadline())
+          && uncompensatablePending(tx) == null
           ? rollback(tx, "timed out at " + tx.deadline(), e.at())
           : new Unchanged(tx);
     } else if (event instanceof Event.CallSucceeded e) {
@@ -260,7 +327,10 @@ public final class Core {
       return new Unchanged(tx);
     }
     boolean sagaAction = tx.mode() == Mode.SAGA && e.op() == Op.ACTION;
-    boolean forGood = tx.status() == ROLLING_BACK || e.refusal() || b.attempts() + 1 >= b.attemptsMax();
+    // A step that cannot be compensated may have taken effect whenever it failed without a refusal,
+    // so it is retried until it answers for sure: success, or a refusal (which means no effect).
+    boolean forGood = tx.status() == ROLLING_BACK || e.refusal()
+        || (b.attempts() + 1 >= b.attemptsMax() && b.backwardUrl() != null);
     if (sagaAction && tx.status() != COMMITTING && forGood) {
       // The step failed for good (or the saga already turned: no point retrying an action that
       // will be compensated). It may have taken effect, so it is compensated like the rest.
@@ -324,10 +394,11 @@ public final class Core {
     if (tx.status().isFinished()) {
       return Plan.NOTHING;
     }
-    if (tx.status() == ACTIVE && tx.deadline() != null && !now.isBefore(tx.deadline())) {
+    boolean deadlineApplies = tx.status() == ACTIVE && tx.deadline() != null && uncompensatablePending(tx) == null;
+    if (deadlineApplies && !now.isBefore(tx.deadline())) {
       return new Plan(List.of(), null, true);
     }
-    Instant wakeAt = tx.status() == ACTIVE ? tx.deadline() : null;
+    Instant wakeAt = deadlineApplies ? tx.deadline() : null;
     List<Call> calls = new ArrayList<>();
     Map<String, Branch> byName = tx.mode() == Mode.SAGA ? index(tx) : Map.of();
     Set<String> pendingDependents = tx.mode() == Mode.SAGA && tx.status() == ROLLING_BACK ? unfinishedDependencies(tx) : Set.of();

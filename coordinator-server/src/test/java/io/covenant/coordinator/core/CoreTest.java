@@ -314,6 +314,36 @@ class CoreTest {
     }
 
     @Test
+    void aPivotThatMayHaveRunIsRetriedUntilItAnswersAndHoldsOffTimeoutAndRollback() {
+      // Found by the simulation (seed 133): a pivot whose answers were lost ran out of attempts,
+      // the saga rolled back, and the pivot's effect, which nothing can undo, remained.
+      Branch pivot = Branch.step("ship", "http://p/ship", null, null, List.of("pay"), true, 2, null);
+      GlobalTx tx = core.saga("p", List.of(step("pay", List.of()), pivot), SagaRecovery.COMPENSATE, T0, at(1000));
+      tx = changed(tx, new Event.CallSucceeded("pay", Op.ACTION, at(1)));
+      for (int i = 0; i < 5; i++) {
+        tx = changed(tx, new Event.CallFailed("ship", Op.ACTION, false, "timed out", 0.0, at(10 + i)));
+      }
+      assertThat(tx.status()).isEqualTo(ACTIVE);
+      assertThat(status(tx, "ship")).isEqualTo(PENDING);
+      assertThat(core.plan(tx, at(5_000), Set.of("ship")).expired()).isFalse();
+      assertThat(core.on(tx, new Event.Expire(at(5_000)))).isInstanceOf(Unchanged.class);
+      assertThat(rejected(tx, new Event.Rollback("client", at(5_000))).code()).isEqualTo(ErrorCode.TRANSACTION_NOT_ACTIVE);
+
+      GlobalTx refused = changed(tx, new Event.CallFailed("ship", Op.ACTION, true, "no", 0.0, at(6_000)));
+      assertThat(refused.status()).as("a refusal means no effect: compensate the rest").isEqualTo(ROLLING_BACK);
+      assertThat(changed(tx, new Event.CallSucceeded("ship", Op.ACTION, at(6_000))).status()).isEqualTo(COMMITTED);
+    }
+
+    @Test
+    void aStepThatMayRunAlongsideAPivotIsRefused() {
+      Branch pivot = Branch.step("ship", "http://p/ship", null, null, List.of("a"), true, 2, null);
+      assertThat(core.sagaDefinitionError(List.of(step("a", List.of()), pivot, step("b", List.of("a"))), SagaRecovery.COMPENSATE))
+          .contains("step 'b' may run at the same time as step 'ship'");
+      assertThat(core.sagaDefinitionError(List.of(step("a", List.of()), pivot, step("b", List.of("ship"))), SagaRecovery.COMPENSATE))
+          .isNull();
+    }
+
+    @Test
     void aForwardSagaIsDecidedAtSubmission() {
       Branch only = Branch.step("a", "http://p/a", null, null, List.of(), false, 1, null);
       GlobalTx tx = core.saga("f", List.of(only), SagaRecovery.FORWARD, T0, at(10));

@@ -53,6 +53,10 @@ final class SimWorld {
   final List<String> violations = new ArrayList<>();
   private boolean syncRequested;
   boolean faults = true;
+  /** How far the coordinator's clock is off simulated time; jumps both ways while faults are on. */
+  Duration clockOffset = Duration.ZERO;
+  /** Participant hosts cut off from the coordinator until the given time. */
+  final Map<String, Instant> partitionedUntil = new HashMap<>();
   Engine engine;
   int events;
   int crashes;
@@ -109,7 +113,10 @@ final class SimWorld {
     Duration timeout = Duration.ofSeconds(2);
     int fault = faults ? random.nextInt(100) : 99;
     Duration there = latency();
-    if (fault < 4) {                                        // request lost
+    Instant cutOff = partitionedUntil.get(java.net.URI.create(call.url()).getHost());
+    if (faults && cutOff != null && cutOff.isAfter(now)) {  // partitioned: the connection times out
+      at(timeout, () -> complete(caller, answer, CallResult.failed("timed out (partition)")));
+    } else if (fault < 4) {                                 // request lost
       at(timeout, () -> complete(caller, answer, CallResult.failed("timed out")));
     } else if (fault < 8) {                                 // participant down: 503
       at(there.plus(latency()), () -> complete(caller, answer, CallResult.failed("503")));
@@ -181,7 +188,7 @@ final class SimWorld {
       }
     };
     engine = new Engine(core, new EngineSettings(Duration.ofSeconds(30), null, Duration.ofDays(1), 8),
-        () -> now, scheduler, store, this::call, entropy, new SimpleMeterRegistry());
+        () -> now.plus(clockOffset), scheduler, store, this::call, entropy, new SimpleMeterRegistry());
     engine.start();
   }
 
@@ -224,6 +231,21 @@ final class SimWorld {
       }
     }
     now = end.isAfter(now) ? end : now;
+  }
+
+  /** Schedules partitions of participant hosts and jumps of the coordinator's clock within {@code window}. */
+  void chaos(Duration window) {
+    for (int i = 0; i < 3; i++) {
+      String host = "p" + random.nextInt(3) + ".sim";
+      Duration from = Duration.ofMillis(random.nextInt((int) window.toMillis()));
+      Duration length = Duration.ofMillis(500 + random.nextInt(5_000));
+      at(from, () -> partitionedUntil.put(host, now.plus(length)));
+    }
+    for (int i = 0; i < 2; i++) {
+      Duration when = Duration.ofMillis(random.nextInt((int) window.toMillis()));
+      Duration jump = Duration.ofMillis(random.nextInt(10_000) - 5_000);
+      at(when, () -> clockOffset = clockOffset.plus(jump));
+    }
   }
 
   // --- the workload ---------------------------------------------------------------------------
@@ -272,20 +294,33 @@ final class SimWorld {
     }));
   }
 
-  /** A saga of 1-4 steps, sequential or fanning out, sometimes with a step that refuses. */
+  /**
+   * A saga of 1-4 steps, sequential or fanning out, sometimes with a step that refuses, sometimes
+   * with a pivot (no compensation; only forward once it succeeded), sometimes in forward recovery.
+   */
   private void saga(String gid) {
     int n = 1 + random.nextInt(4);
     boolean fanOut = random.nextBoolean();
+    SagaRecovery recovery = random.nextInt(6) == 0 ? SagaRecovery.FORWARD : SagaRecovery.COMPENSATE;
+    int pivot = random.nextInt(3) == 0 ? n - 1 : -1; // the last step: every other step precedes it
     List<Branch> steps = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       List<String> deps = i == 0 ? List.of() : fanOut && i < n - 1 ? List.of("s0") : List.of("s" + (i - 1));
+      if (i == pivot && fanOut && n > 2) {
+        List<String> all = new ArrayList<>();
+        for (int j = 1; j < n - 1; j++) {
+          all.add("s" + j);
+        }
+        deps = all;
+      }
       String base = "http://p" + random.nextInt(3) + ".sim/s" + i;
-      steps.add(Branch.step("s" + i, base + "/action", base + "/compensate", null, deps, false, 3, null));
+      String compensation = i == pivot || recovery == SagaRecovery.FORWARD ? null : base + "/compensate";
+      steps.add(Branch.step("s" + i, base + "/action", compensation, null, deps, i == pivot, 3, null));
     }
-    if (random.nextInt(4) == 0) {
+    if (random.nextInt(4) == 0 && recovery == SagaRecovery.COMPENSATE) {
       participants.refusing.add(gid + "/s" + random.nextInt(n));
     }
-    client(e -> e.submitSaga(gid, steps, SagaRecovery.COMPENSATE, Duration.ofSeconds(60)))
+    client(e -> e.submitSaga(gid, steps, recovery, Duration.ofSeconds(60)))
         .onSuccess(tx -> acknowledged.putIfAbsent(gid, GlobalStatus.ACTIVE));
   }
 
@@ -314,7 +349,7 @@ final class SimWorld {
           problems.add(tx.gid() + "/" + b.id() + " committed but the participant saw forward=" + s.forward + " backward=" + s.backward);
         }
         if (!commit && applied) {
-          problems.add(tx.gid() + "/" + b.id() + " rolled back but its effect remains");
+          problems.add(tx.gid() + "/" + b.id() + " rolled back but its effect remains: " + tx);
         }
         if (!commit && tx.mode() != Mode.SAGA && !s.backward) {
           problems.add(tx.gid() + "/" + b.id() + " rolled back but never cancelled");

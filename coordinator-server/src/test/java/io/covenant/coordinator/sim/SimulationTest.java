@@ -47,6 +47,7 @@ class SimulationTest {
     SimWorld world = new SimWorld(seed);
     world.startEngine();
     world.workload(30, Duration.ofSeconds(10));
+    world.chaos(CHAOS);
     int crashes = world.random.nextInt(4);
     for (int i = 0; i < crashes; i++) {
       Duration when = Duration.ofMillis(world.random.nextInt((int) CHAOS.toMillis()));
