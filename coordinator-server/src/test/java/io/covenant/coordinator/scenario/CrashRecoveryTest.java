@@ -56,7 +56,7 @@ class CrashRecoveryTest {
                 .put("compensation", p.url(name + "/compensate"));
           }
           if (refuse) {
-            p.answer("refuse-" + i, "action", 409);
+            p.refuse("refuse-" + i, "action"); // sticky: a repeat after the crash is refused again
           }
           String gid = expect(api.post("/v1/sagas", saga), 201).body().get("gid").asText();
           expected.put(gid, refuse ? "rolled_back" : "committed");

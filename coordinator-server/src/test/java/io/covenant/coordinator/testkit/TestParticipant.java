@@ -35,6 +35,7 @@ public final class TestParticipant implements AutoCloseable {
   private final Map<String, Integer> inProgress = new HashMap<>();
   private final Map<String, Integer> maxInProgress = new HashMap<>();
   private final java.util.Set<String> holding = new java.util.HashSet<>();
+  private final java.util.Set<String> refusing = new java.util.HashSet<>();
 
   private TestParticipant(Vertx vertx) throws Exception {
     this.vertx = vertx;
@@ -58,6 +59,17 @@ public final class TestParticipant implements AutoCloseable {
       for (int s : statuses) {
         q.add(s);
       }
+    }
+    return this;
+  }
+
+  /**
+   * Refuses (409) every call of {@code op} on {@code branch}, as a participant whose barrier
+   * remembers its refusal would, however often the coordinator repeats the call.
+   */
+  public TestParticipant refuse(String branch, String op) {
+    synchronized (lock) {
+      refusing.add(branch + "/" + op);
     }
     return this;
   }
@@ -171,8 +183,9 @@ public final class TestParticipant implements AutoCloseable {
     String op = request.getHeader(Headers.OP);
     int status;
     synchronized (lock) {
-      Queue<Integer> q = scripts.get(request.getHeader(Headers.BRANCH) + "/" + op);
-      status = q == null || q.isEmpty() ? 200 : q.poll();
+      String key = request.getHeader(Headers.BRANCH) + "/" + op;
+      Queue<Integer> q = scripts.get(key);
+      status = refusing.contains(key) ? 409 : q == null || q.isEmpty() ? 200 : q.poll();
       inProgress.merge(op, -1, Integer::sum);
     }
     request.response().setStatusCode(status).putHeader("content-type", "application/json")
