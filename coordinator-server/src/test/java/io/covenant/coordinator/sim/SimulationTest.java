@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
  * <p>CI runs {@code covenant.sim.seeds} seeds (default 200) from {@code covenant.sim.firstSeed}
  * (default 1). A failure names its seed; replay exactly that run with
  * {@code mvn -pl coordinator-server test -Dtest=SimulationTest -Dcovenant.sim.firstSeed=<seed> -Dcovenant.sim.seeds=1}.
- * Run more with {@code -Dcovenant.sim.seeds=10000} (3,000 seeds take about 8 s).
+ * Run more with {@code mvn -pl coordinator-server test -Psimulation -Dsim.seeds=100000} (only this
+ * test; 5,000 seeds take about 45 s here).
  *
  * <p>It has teeth: planning calls from the newest instead of the durable state (breaking write
  * ahead) fails seed 440 with a rollback after a commit; skipping the compensation of a saga step
