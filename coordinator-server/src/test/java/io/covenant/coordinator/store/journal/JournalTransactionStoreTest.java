@@ -49,6 +49,46 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
   }
 
   @Test
+  void aTornLastRecordIsDroppedAndEverythingBeforeItLoads() throws Exception {
+    List<GlobalTx> written = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      GlobalTx tx = TxFixtures.active("torn-" + i, T0.plusSeconds(i));
+      await(store.create(tx));
+      written.add(tx);
+    }
+    await(store.close());
+    // A crash in the middle of the last write: its final bytes never reached the disk.
+    Path file = null;
+    long end = -1;
+    try (var files = java.nio.file.Files.list(dir.resolve("journal"))) {
+      for (Path f : files.filter(f -> f.toString().endsWith("." + JournalTransactionStore.FILE_EXTENSION)).toList()) {
+        byte[] bytes = java.nio.file.Files.readAllBytes(f);
+        int last = bytes.length - 1;
+        while (last >= 0 && bytes[last] == 0) {
+          last--;
+        }
+        if (last > end) {
+          end = last;
+          file = f;
+        }
+      }
+    }
+    assertThat(file).isNotNull();
+    try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      channel.write(java.nio.ByteBuffer.allocate(12), end - 11);
+    }
+
+    store = await(JournalTransactionStore.open(settings()));
+    for (GlobalTx tx : written.subList(0, 4)) {
+      assertThat(await(store.find(tx.gid()))).as(tx.gid()).contains(tx);
+    }
+    assertThat(await(store.find("torn-5"))).as("the torn record is dropped, not misread").isEmpty();
+    GlobalTx again = TxFixtures.active("torn-5", T0.plusSeconds(9));
+    await(store.create(again));
+    assertThat(await(store.find("torn-5"))).contains(again);
+  }
+
+  @Test
   void reopeningAfterManyUpdatesGivesTheLastVersionOfEachTransaction() throws Exception {
     // Small files and eager compaction, so that the updates span many files that are reclaimed and compacted.
     JournalSettings small = JournalSettings.defaults(dir.resolve("small")).withFileSizeBytes(64 * 1024).withCompaction(2, 30);
