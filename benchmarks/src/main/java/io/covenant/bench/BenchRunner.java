@@ -1,0 +1,401 @@
+package io.covenant.bench;
+
+import io.covenant.coordinator.config.CoordinatorConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+
+/**
+ * Runs a workload once against a target, end to end: start the coordinator (in-process) or check
+ * the remote one, start the participants and the driver on a Vert.x of the benchmark's own, take
+ * CPU snapshots at the start and the end of the measurement window, wait for the drain, verify
+ * every transaction, measure the coordinator's heap, and return a {@link RunResult}.
+ *
+ * <p>Not thread-safe: one run at a time per instance; the calling thread blocks for the run.
+ */
+public final class BenchRunner {
+  static {
+    // The coordinator logs its effective config at INFO; a benchmark wants a quiet console.
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+  }
+
+  /** How long the coordinator may take, after the drain, to record the end of what participants already finished. */
+  private static final Duration SETTLE = Duration.ofSeconds(10);
+  private static final Pattern CPU_METRIC = Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
+  private static final Pattern HEAP_METRIC = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+([0-9.eE+]+)");
+
+  /**
+   * @param target {@code inprocess} or the base URL of a running coordinator
+   * @param journalDir for an in-process journal; null for a temporary directory
+   * @param coordinatorSettings further keys for an in-process coordinator
+   * @param benchEventLoops event loops of the load generator and participants together
+   * @param connections HTTP/1.1 connections from the driver to the coordinator (and to each participant, for tries)
+   * @param inFlightMax open loop: transactions in flight beyond which due arrivals are skipped
+   * @param verifySample transactions, besides the suspect ones, whose final status is asked per gid
+   * @param participantHost the host the coordinator reaches the participants at
+   */
+  public record Options(Workload workload, String target, CoordinatorConfig.StoreKind store, boolean journalSync,
+      Path journalDir, Map<String, String> coordinatorSettings, int benchEventLoops, Integer connections,
+      int inFlightMax, Duration drainTimeout, int verifySample, long seed, String participantHost,
+      Consumer<String> progress) {
+    public Options {
+      coordinatorSettings = coordinatorSettings == null ? Map.of() : Map.copyOf(coordinatorSettings);
+      progress = progress == null ? s -> {} : progress;
+    }
+
+    public static Options inProcess(Workload workload, CoordinatorConfig.StoreKind store) {
+      return new Options(workload, "inprocess", store, true, null, Map.of(), 1, null, 200_000,
+          Duration.ofSeconds(30), 200, 42, "127.0.0.1", null);
+    }
+
+    public Options withWorkload(Workload w) {
+      return new Options(w, target, store, journalSync, journalDir, coordinatorSettings, benchEventLoops, connections,
+          inFlightMax, drainTimeout, verifySample, seed, participantHost, progress);
+    }
+
+    public Options withProgress(Consumer<String> p) {
+      return new Options(workload, target, store, journalSync, journalDir, coordinatorSettings, benchEventLoops,
+          connections, inFlightMax, drainTimeout, verifySample, seed, participantHost, p);
+    }
+  }
+
+  public RunResult run(Options o) throws Exception {
+    Workload w = o.workload();
+    Instant startedAt = Instant.now();
+    Target target = "inprocess".equals(o.target())
+        ? Target.inProcess(o.store(), o.journalSync(), o.journalDir(), o.coordinatorSettings())
+        : Target.remote(o.target());
+    Vertx vertx = null;
+    try {
+      vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(o.benchEventLoops()).setWorkerPoolSize(2)
+          .setInternalBlockingPoolSize(2));
+      Set<Long> benchThreads = probeEventLoops(vertx, o.benchEventLoops());
+      benchThreads.add(Thread.currentThread().getId());
+      CpuMeter cpu = new CpuMeter(benchThreads);
+
+      int connections = o.connections() != null ? o.connections()
+          : w.arrival().open() ? 256 : Math.max(8, w.arrival().concurrency());
+      WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+          .setUserAgent("covenant-bench"), new PoolOptions().setHttp1MaxSize(connections));
+      Context context = vertx.getOrCreateContext();
+      checkReady(client, target.baseUrl());
+
+      Map<String, TxRecord> ledger = Participants.newLedger();
+      boolean loopback = o.participantHost().startsWith("127.") || o.participantHost().equals("localhost");
+      Participants participants = new Participants(vertx, ledger, w.participantLatency(), o.participantHost());
+      await(participants.start(Math.max(1, w.branches()), loopback ? "127.0.0.1" : "0.0.0.0"), Duration.ofSeconds(30));
+
+      long startNanos = System.nanoTime() + 20_000_000L;
+      long windowStart = startNanos + w.warmup().toNanos();
+      long windowEnd = windowStart + w.duration().toNanos();
+      Measurements m = new Measurements(startNanos, windowStart, windowEnd);
+      String gidPrefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
+      Driver driver = new Driver(vertx, context, client, target.baseUrl(), participants, ledger, w, m, gidPrefix,
+          o.seed(), o.inFlightMax(), startNanos, o.drainTimeout().toNanos());
+      o.progress().accept(String.format("running %s: %s, %s, warm-up %ss, measuring %ss", w.name(), w.describeMix(),
+          w.arrival().describe(), w.warmup().toSeconds(), w.duration().toSeconds()));
+
+      Future<Void> ran = driver.run();
+      sleepUntil(windowStart);
+      CpuMeter.Snapshot cpuFrom = target.inProcess() ? cpu.snapshot() : null;
+      Double remoteCpuFrom = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
+      long[] machineFrom = CpuMeter.machineTicks();
+      long processFrom = CpuMeter.processCpuNanos();
+      sleepUntil(windowEnd);
+      CpuMeter.Snapshot cpuTo = target.inProcess() ? cpu.snapshot() : null;
+      Double remoteCpuTo = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
+      long[] machineTo = CpuMeter.machineTicks();
+      long processTo = CpuMeter.processCpuNanos();
+      await(ran, o.drainTimeout().plusSeconds(30));
+      int unfinishedAfterDrain = onContext(context, driver::inFlight);
+      o.progress().accept("verifying " + ledger.size() + " transactions");
+
+      Verifier verifier = new Verifier(vertx, client, target.baseUrl(), gidPrefix);
+      Verifier.Report report = await(onContextFuture(context,
+          () -> verifier.verify(ledger.values(), o.verifySample(), 2_000, o.seed(), SETTLE)), Duration.ofMinutes(5));
+
+      long completed = m.completedInWindow();
+      double seconds = w.duration().toNanos() / 1e9;
+      Double machineCores = CpuMeter.machineBusyCores(machineFrom, machineTo);
+      Double others = machineCores == null ? null
+          : Math.max(0, machineCores - (processTo - processFrom) / (double) (windowEnd - windowStart));
+      RunResult.Cpu cpuResult = target.inProcess()
+          ? inProcessCpu(cpu.between(cpuFrom, cpuTo), completed, others)
+          : remoteCpu(remoteCpuFrom, remoteCpuTo, completed, seconds, others);
+      long participantCalls = participants.calls();
+      long unknownCalls = participants.unknownCalls();
+      await(participants.close(), Duration.ofSeconds(10));
+      ledger.clear(); // the heap measured next must not include the benchmark's records
+      RunResult.Heap heap = target.inProcess() ? inProcessHeap((Target.InProcess) target)
+          : remoteHeap(client, target.baseUrl());
+
+      RunResult.Setup setup = new RunResult.Setup(w.describeMix(), w.branches(), w.payloadBytes(),
+          w.participantLatency().toMillis(), w.failureShare(), w.failAt().name().toLowerCase(),
+          w.arrival().open() ? "open" : "closed",
+          w.arrival().open() ? null : w.arrival().concurrency(),
+          w.arrival().open() ? w.arrival().rate() : null,
+          w.warmup().toNanos() / 1e9, seconds, target.describe(), target.store(), target.journalSync(),
+          target.settings().isEmpty() ? null : new LinkedHashMap<>(target.settings()), startedAt.toString());
+      RunResult.Counts counts = new RunResult.Counts(m.started(), m.measuredStarted(), completed, m.committedInWindow(),
+          m.decidedInWindow(), report.failedWithError(), m.overloadSkipped(), unfinishedAfterDrain, participantCalls,
+          unknownCalls);
+      Histogram decision = m.decision();
+      Histogram completion = m.completion();
+      return new RunResult(w.name(), w.description(), setup, counts, completed / seconds,
+          m.committedInWindow() / seconds, m.decidedInWindow() / seconds,
+          latency(decision), latency(completion), m.errors(), report, cpuResult, heap, timeline(m),
+          distribution(decision), distribution(completion));
+    } finally {
+      Exception failure = null;
+      try {
+        target.close();
+      } catch (Exception e) {
+        failure = e;
+      }
+      if (vertx != null) {
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+
+  /**
+   * The ids of the threads behind the event loops of {@code vertx}, found by running a task on
+   * each; each is renamed {@code bench-vert.x-eventloop-thread-N}.
+   */
+  private static Set<Long> probeEventLoops(Vertx vertx, int loops) throws InterruptedException {
+    Set<Long> ids = ConcurrentHashMap.newKeySet();
+    // Contexts are given event loops round-robin, so twice as many contexts as loops reach them all.
+    int probes = loops * 2;
+    CountDownLatch latch = new CountDownLatch(probes);
+    for (int i = 0; i < probes; i++) {
+      vertx.getOrCreateContext().runOnContext(v -> {
+        Thread t = Thread.currentThread();
+        if (ids.add(t.getId())) {
+          // Both Vert.x instances name their threads alike; a distinct name tells them apart in
+          // the CPU breakdown, thread dumps and profiles.
+          t.setName("bench-" + t.getName());
+        }
+        latch.countDown();
+      });
+    }
+    if (!latch.await(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the benchmark's event loops did not answer");
+    }
+    return new HashSet<>(ids);
+  }
+
+  private static void checkReady(WebClient client, String baseUrl) throws Exception {
+    URI u = URI.create(baseUrl);
+    HttpResponse<Buffer> r = await(client.request(HttpMethod.GET, u.getPort() < 0 ? 80 : u.getPort(), u.getHost(),
+        "/health/ready").timeout(10_000).send(), Duration.ofSeconds(15));
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("coordinator at " + baseUrl + " is not ready: " + r.statusCode() + " " + r.bodyAsString());
+    }
+  }
+
+  private static RunResult.Cpu inProcessCpu(CpuMeter.Breakdown b, long completed, Double others) {
+    double wall = b.wallNanos();
+    List<Map.Entry<String, Long>> top = new ArrayList<>();
+    for (Map.Entry<String, Long> e : b.top()) {
+      top.add(Map.entry(e.getKey(), e.getValue() / 1_000_000));
+    }
+    return new RunResult.Cpu(
+        "in-process: ThreadMXBean CPU time of the coordinator's Java threads (every thread but the benchmark's) "
+            + "over the measurement window, per transaction completed in it; with JVM = plus GC/JIT time "
+            + "(process CPU time minus all Java threads)",
+        completed == 0 ? null : b.coordinatorNanos() / 1e3 / completed,
+        completed == 0 ? null : (b.coordinatorNanos() + b.jvmNativeNanos()) / 1e3 / completed,
+        b.coordinatorNanos() / wall, b.benchNanos() / wall, b.jvmNativeNanos() / wall, b.processNanos() / wall,
+        others, b.gcNanos() / wall, b.jitNanos() / wall, b.vmNanos() / wall, top);
+  }
+
+  private static RunResult.Cpu remoteCpu(Double from, Double to, long completed, double seconds, Double others) {
+    if (from == null || to == null) {
+      return new RunResult.Cpu("remote: the coordinator's /metrics has no process_cpu_time_ns_total", null, null,
+          null, null, null, null, others, null, null, null, null);
+    }
+    double nanos = to - from;
+    return new RunResult.Cpu("remote: process_cpu_time_ns_total from the coordinator's /metrics over the window "
+        + "(the whole coordinator process, GC and JIT included), per transaction completed in it",
+        completed == 0 ? null : nanos / 1e3 / completed, completed == 0 ? null : nanos / 1e3 / completed,
+        nanos / 1e9 / seconds, null, null, null, others, null, null, null, null);
+  }
+
+  private static RunResult.Heap inProcessHeap(Target.InProcess target) throws Exception {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    long running = usedAfterGc(memory);
+    target.close();
+    long closed = usedAfterGc(memory);
+    return new RunResult.Heap("heap used after System.gc() with the coordinator running, minus the same after it "
+        + "closed; the coordinator keeps finished transactions for retention.finished (default 1h)",
+        Math.max(0, running - closed), running, memory.getHeapMemoryUsage().getMax());
+  }
+
+  private static long usedAfterGc(MemoryMXBean memory) throws InterruptedException {
+    for (int i = 0; i < 2; i++) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  private static RunResult.Heap remoteHeap(WebClient client, String baseUrl) {
+    String metrics = scrape(client, baseUrl);
+    if (metrics == null) {
+      return new RunResult.Heap("remote: /metrics not available", null, null, null);
+    }
+    Matcher m = HEAP_METRIC.matcher(metrics);
+    double sum = 0;
+    boolean found = false;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+      found = true;
+    }
+    return new RunResult.Heap("remote: jvm_memory_used_bytes{area=heap} from /metrics at the end (not after a GC)",
+        null, found ? (long) sum : null, null);
+  }
+
+  private static Double remoteCpuNanos(WebClient client, String baseUrl) {
+    String metrics = scrape(client, baseUrl);
+    if (metrics == null) {
+      return null;
+    }
+    Matcher m = CPU_METRIC.matcher(metrics);
+    return m.find() ? Double.parseDouble(m.group(1)) : null;
+  }
+
+  private static String scrape(WebClient client, String baseUrl) {
+    try {
+      URI u = URI.create(baseUrl);
+      HttpResponse<Buffer> r = await(client.request(HttpMethod.GET, u.getPort() < 0 ? 80 : u.getPort(), u.getHost(),
+          "/metrics").timeout(10_000).send(), Duration.ofSeconds(15));
+      return r.statusCode() == 200 ? r.bodyAsString() : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  static RunResult.Latency latency(Histogram h) {
+    if (h.getTotalCount() == 0) {
+      return new RunResult.Latency(0, 0, 0, 0, 0, 0, 0);
+    }
+    return new RunResult.Latency(h.getTotalCount(), round(h.getMean() / 1e3), ms(h, 50), ms(h, 90), ms(h, 99),
+        ms(h, 99.9), round(h.getMaxValue() / 1e3));
+  }
+
+  private static double ms(Histogram h, double p) {
+    return round(h.getValueAtPercentile(p) / 1e3);
+  }
+
+  private static double round(double d) {
+    return Math.round(d * 1000) / 1000.0;
+  }
+
+  private static List<RunResult.Second> timeline(Measurements m) {
+    List<RunResult.Second> out = new ArrayList<>();
+    List<Measurements.Second> seconds = m.seconds();
+    for (int i = 0; i < seconds.size(); i++) {
+      Measurements.Second s = seconds.get(i);
+      out.add(new RunResult.Second(i, m.secondInWindow(i), s.started, s.decided, s.completed, s.failed,
+          pct(s.decision, 50), pct(s.decision, 99), max(s.decision),
+          pct(s.completion, 50), pct(s.completion, 99), max(s.completion)));
+    }
+    return out;
+  }
+
+  private static double pct(Histogram h, double p) {
+    return h.getTotalCount() == 0 ? 0 : round(h.getValueAtPercentile(p) / 1e3);
+  }
+
+  private static double max(Histogram h) {
+    return h.getTotalCount() == 0 ? 0 : round(h.getMaxValue() / 1e3);
+  }
+
+  /** Percentile spectrum, 5 steps per halving of the remaining tail, up to the last recorded value. */
+  static List<RunResult.Percentile> distribution(Histogram h) {
+    List<RunResult.Percentile> out = new ArrayList<>();
+    if (h.getTotalCount() == 0) {
+      return out;
+    }
+    double last = -1;
+    for (HistogramIterationValue v : h.percentiles(5)) {
+      double p = v.getPercentileLevelIteratedTo();
+      if (p <= last) {
+        continue;
+      }
+      last = p;
+      out.add(new RunResult.Percentile(Math.round(p * 10_000) / 10_000.0, round(v.getValueIteratedTo() / 1e3)));
+      if (p >= 100.0) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  private static void sleepUntil(long nanos) throws InterruptedException {
+    long left;
+    while ((left = nanos - System.nanoTime()) > 0) {
+      TimeUnit.NANOSECONDS.sleep(Math.min(left, 100_000_000L));
+    }
+  }
+
+  static <T> T await(Future<T> f, Duration timeout) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof Exception ex) {
+        throw ex;
+      }
+      throw e;
+    }
+  }
+
+  private static <T> T onContext(Context context, java.util.function.Supplier<T> s) throws Exception {
+    return await(onContextFuture(context, () -> Future.succeededFuture(s.get())), Duration.ofSeconds(10));
+  }
+
+  private static <T> Future<T> onContextFuture(Context context, java.util.function.Supplier<Future<T>> s) {
+    Promise<T> p = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        s.get().onComplete(p);
+      } catch (RuntimeException e) {
+        p.fail(e);
+      }
+    });
+    return p.future();
+  }
+}

@@ -1,0 +1,171 @@
+package io.covenant.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What a run measures, in microseconds: the <em>decision</em> latency (from the time a
+ * transaction was due to start to the coordinator's durable answer: commit or rollback 200, saga
+ * 201) and the <em>completion</em> latency (to the moment the last participant call the
+ * transaction needs was answered), both over the measured transactions (due after the warm-up);
+ * per second of the run, the same latencies and the transactions started, decided, completed and
+ * failed; errors by kind.
+ *
+ * <p>Throughput counts the transactions that <em>completed</em> inside the measurement window,
+ * divided by its length.
+ *
+ * <p>Thread-safe (synchronized: a few thousand records a second, uncontended).
+ */
+final class Measurements {
+  private static final long NANOS_PER_MICRO = 1_000;
+
+  private final long startNanos;
+  private final long windowStartNanos;
+  private final long windowEndNanos;
+
+  private final Histogram decision = new Histogram(3);
+  private final Histogram completion = new Histogram(3);
+  private final List<Second> seconds = new ArrayList<>();
+  private final Map<String, Long> errors = new TreeMap<>();
+  private long completedInWindow;
+  private long decidedInWindow;
+  private long committedInWindow;
+  private long started;
+  private long measuredStarted;
+  private long overloadSkipped;
+
+  /** One second of the run, counted from its start (warm-up included). */
+  static final class Second {
+    final Histogram decision = new Histogram(2);
+    final Histogram completion = new Histogram(2);
+    long started;
+    long decided;
+    long completed;
+    long failed;
+  }
+
+  Measurements(long startNanos, long windowStartNanos, long windowEndNanos) {
+    this.startNanos = startNanos;
+    this.windowStartNanos = windowStartNanos;
+    this.windowEndNanos = windowEndNanos;
+  }
+
+  long windowStartNanos() {
+    return windowStartNanos;
+  }
+
+  long windowEndNanos() {
+    return windowEndNanos;
+  }
+
+  boolean inWindow(long nanos) {
+    return nanos >= windowStartNanos && nanos < windowEndNanos;
+  }
+
+  synchronized void started(long intendedNanos) {
+    started++;
+    if (inWindow(intendedNanos)) {
+      measuredStarted++;
+    }
+    second(intendedNanos).started++;
+  }
+
+  /** The open loop had too many transactions in flight and did not start one that was due. */
+  synchronized void skipArrival() {
+    overloadSkipped++;
+    errors.merge("driver: in-flight limit reached, arrival skipped", 1L, Long::sum);
+  }
+
+  synchronized void finished(TxRecord tx) {
+    String error = tx.error();
+    if (error != null) {
+      errors.merge(error, 1L, Long::sum);
+      second(tx.intendedNanos).failed++;
+      return;
+    }
+    long d = tx.decisionNanos();
+    long c = tx.completionNanos();
+    if (inWindow(d)) {
+      decidedInWindow++;
+    }
+    if (inWindow(c)) {
+      completedInWindow++;
+      if (tx.plannedCommit()) {
+        committedInWindow++;
+      }
+    }
+    second(d).decided++;
+    second(c).completed++;
+    long dMicros = Math.max(1, (d - tx.intendedNanos) / NANOS_PER_MICRO);
+    long cMicros = Math.max(1, (c - tx.intendedNanos) / NANOS_PER_MICRO);
+    Second s = second(tx.intendedNanos);
+    s.decision.recordValue(dMicros);
+    s.completion.recordValue(cMicros);
+    if (tx.measured) {
+      decision.recordValue(dMicros);
+      completion.recordValue(cMicros);
+    }
+  }
+
+  /** An error that is not tied to one transaction's end (e.g. a failed rollback after a failure). */
+  synchronized void error(String kind) {
+    errors.merge(kind, 1L, Long::sum);
+  }
+
+  private Second second(long nanos) {
+    int i = (int) Math.max(0, (nanos - startNanos) / 1_000_000_000L);
+    while (seconds.size() <= i) {
+      seconds.add(new Second());
+    }
+    return seconds.get(i);
+  }
+
+  synchronized Histogram decision() {
+    return decision.copy();
+  }
+
+  synchronized Histogram completion() {
+    return completion.copy();
+  }
+
+  synchronized List<Second> seconds() {
+    return List.copyOf(seconds);
+  }
+
+  synchronized Map<String, Long> errors() {
+    return new TreeMap<>(errors);
+  }
+
+  synchronized long completedInWindow() {
+    return completedInWindow;
+  }
+
+  synchronized long committedInWindow() {
+    return committedInWindow;
+  }
+
+  synchronized long decidedInWindow() {
+    return decidedInWindow;
+  }
+
+  synchronized long started() {
+    return started;
+  }
+
+  synchronized long measuredStarted() {
+    return measuredStarted;
+  }
+
+  synchronized long overloadSkipped() {
+    return overloadSkipped;
+  }
+
+  /** Seconds of the run counted from its start; second {@code i} is in the window when this says so. */
+  boolean secondInWindow(int i) {
+    long s = startNanos + i * 1_000_000_000L;
+    return s >= windowStartNanos - 1 && s < windowEndNanos;
+  }
+}

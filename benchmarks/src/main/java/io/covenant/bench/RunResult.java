@@ -1,0 +1,93 @@
+package io.covenant.bench;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The result of one run (one workload at one concurrency or rate), as written to
+ * {@code result.json}. Latencies are in milliseconds, CPU in microseconds per completed
+ * transaction, sizes in bytes. Immutable.
+ *
+ * @param throughputPerSecond transactions completed inside the measurement window, per second
+ * @param committedPerSecond of those, the ones that committed
+ * @param decisionsPerSecond durable answers (commit / rollback 200, saga 201) inside the window, per second
+ * @param decision latency from the due start to the durable answer
+ * @param completion latency from the due start to the last participant call the transaction needs
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RunResult(
+    String workload,
+    String description,
+    Setup setup,
+    Counts counts,
+    double throughputPerSecond,
+    double committedPerSecond,
+    double decisionsPerSecond,
+    Latency decision,
+    Latency completion,
+    Map<String, Long> errors,
+    Verifier.Report verification,
+    Cpu cpu,
+    Heap heap,
+    List<Second> timeline,
+    List<Percentile> decisionDistribution,
+    List<Percentile> completionDistribution) {
+
+  /** What was run, and against what. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Setup(String mix, int branches, int payloadBytes, long participantLatencyMillis, double failureShare,
+      String failAt, String arrival, Integer concurrency, Double ratePerSecond, double warmupSeconds,
+      double durationSeconds, String target, String store, Boolean journalSync, Map<String, String> coordinatorSettings,
+      String startedAt) {}
+
+  /**
+   * @param started every transaction started, warm-up included
+   * @param measured started inside the measurement window (their latencies are the ones reported)
+   * @param completedInWindow completed inside the window (the throughput's numerator)
+   * @param unfinishedAfterDrain still in flight when the drain gave up
+   * @param participantCalls calls the participants answered (tries included)
+   * @param unknownParticipantCalls calls for gids this run did not start
+   */
+  public record Counts(long started, long measured, long completedInWindow, long committedInWindow,
+      long decidedInWindow, long failedWithError, long overloadSkipped, long unfinishedAfterDrain,
+      long participantCalls, long unknownParticipantCalls) {}
+
+  public record Latency(long count, double mean, double p50, double p90, double p99, double p999, double max) {}
+
+  /**
+   * CPU time in the measurement window (see {@code CpuMeter} and the README).
+   *
+   * @param coordinatorMicrosPerTx the coordinator's Java threads, per completed transaction
+   * @param coordinatorWithJvmMicrosPerTx the same plus all of the JVM's garbage collection and JIT
+   *     time (an upper bound: part of that time is the benchmark's)
+   * @param coordinatorCores average cores busy with the coordinator's threads
+   * @param gcCores average cores of the JVM's garbage-collector threads (of the whole process:
+   *     coordinator and benchmark allocate on one heap); {@code jitCores} of its JIT compilers,
+   *     {@code vmCores} of its other internal threads
+   * @param otherProcessesCores average cores the rest of the machine used meanwhile ({@code /proc/stat}
+   *     minus this process, or minus nothing for a remote target): above a few tenths, the run
+   *     competed with other work and its figures are disturbed
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Cpu(String method, Double coordinatorMicrosPerTx, Double coordinatorWithJvmMicrosPerTx,
+      Double coordinatorCores, Double benchCores, Double jvmNativeCores, Double processCores,
+      Double otherProcessesCores, Double gcCores, Double jitCores, Double vmCores,
+      List<Map.Entry<String, Long>> topThreadsMillis) {}
+
+  /**
+   * @param coordinatorBytes the coordinator's live heap at the end: heap used after a full GC with
+   *     the coordinator running, minus the same once it is closed (the benchmark's own records
+   *     are dropped before both)
+   * @param processAfterGcBytes heap used after a full GC, with the coordinator running
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Heap(String method, Long coordinatorBytes, Long processAfterGcBytes, Long maxBytes) {}
+
+  /** One second of the run; {@code inWindow} false for the warm-up and the drain. */
+  public record Second(int second, boolean inWindow, long started, long decided, long completed, long failed,
+      double decisionP50, double decisionP99, double decisionMax, double completionP50, double completionP99,
+      double completionMax) {}
+
+  public record Percentile(double percentile, double millis) {}
+}

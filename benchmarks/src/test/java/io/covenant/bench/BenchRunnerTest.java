@@ -1,0 +1,65 @@
+package io.covenant.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.covenant.coordinator.config.CoordinatorConfig.StoreKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the load generator for about two seconds per workload against an in-process coordinator
+ * on the memory store, at a low open-loop rate, and checks what a run must always deliver: every
+ * transaction ended consistently, and the results were written. Nothing here is timed: speed is
+ * measured by running the tool, never asserted (DESIGN, Testing).
+ */
+class BenchRunnerTest {
+  @TempDir Path out;
+
+  @Test
+  void tccWorkloadEndsEveryTransactionConsistentlyAndWritesTheReports() throws Exception {
+    RunResult r = runBriefly("tcc-2-branches.yaml");
+
+    assertEndedConsistently(r);
+    assertThat(r.counts().participantCalls()).isGreaterThan(0);
+    Path dir = Reports.write(out, r.workload(), Reports.environment("test"), List.of(r));
+    assertThat(dir.resolve("result.json")).isNotEmptyFile();
+    assertThat(Files.readString(dir.resolve("summary.csv"))).startsWith("workload,").contains("tcc-2-branches");
+    assertThat(dir.resolve("timeline.csv")).isNotEmptyFile();
+    assertThat(dir.resolve("latency.csv")).isNotEmptyFile();
+    assertThat(Files.readString(dir.resolve("report.html"))).contains("<svg");
+  }
+
+  @Test
+  void compensatingSagasRollBackTheRefusedOnesAndCommitTheRest() throws Exception {
+    RunResult r = runBriefly("saga-3-steps-10pct-compensate.yaml");
+
+    assertEndedConsistently(r);
+    Path dir = Reports.write(out, r.workload(), Reports.environment("test"), List.of(r, r));
+    assertThat(Files.readString(dir.resolve("report.html"))).contains("<svg").contains("Throughput against concurrency");
+  }
+
+  private static RunResult runBriefly(String file) throws Exception {
+    Workload w = Workload.load(Path.of("workloads", file))
+        .withArrival(Workload.Arrival.open(50))
+        .withWarmup(Duration.ofMillis(300))
+        .withDuration(Duration.ofMillis(1700));
+    BenchRunner.Options options = new BenchRunner.Options(w, "inprocess", StoreKind.MEMORY, true, null,
+        Map.of("retry.initialBackoff", "10ms"), 1, 16, 10_000, Duration.ofSeconds(20), 50, 7, "127.0.0.1", null);
+    return new BenchRunner().run(options);
+  }
+
+  private static void assertEndedConsistently(RunResult r) {
+    assertThat(r.verification().examples()).isEmpty();
+    assertThat(r.verification().inconsistent()).isZero();
+    assertThat(r.verification().unfinished()).isZero();
+    assertThat(r.errors()).isEmpty();
+    assertThat(r.counts().started()).isPositive();
+    assertThat(r.verification().transactions()).isEqualTo(r.counts().started());
+    assertThat(r.decision().count()).isPositive();
+  }
+}
