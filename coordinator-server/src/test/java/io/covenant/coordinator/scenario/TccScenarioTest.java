@@ -119,7 +119,7 @@ class TccScenarioTest {
 
   @Test
   void aTransactionNobodyCommitsIsRolledBackAtItsTimeout() {
-    String gid = api.begin("tcc", 300);
+    String gid = api.begin("tcc", 1_500); // long enough to register on a loaded machine
     registerTcc(gid, "stock", stock);
     awaitStatus(gid, "rolled_back");
     assertThat(stock.trace(gid)).containsExactly("stock:cancel");
