@@ -49,6 +49,11 @@ public abstract class TransactionStoreContract {
     throw new UnsupportedOperationException("this store keeps nothing across a restart");
   }
 
+  /** What reads do once a durable store is closed: answer from memory, or fail. */
+  protected void assertReadsAfterClose(GlobalTx stored) throws Exception {
+    throw new UnsupportedOperationException("a durable store says what its reads do after close");
+  }
+
   @BeforeEach
   void openStore() throws Exception {
     store = newStore();
@@ -504,5 +509,20 @@ public abstract class TransactionStoreContract {
     assertThat(await(store.find("tx-0"))).contains(reborn);
     assertThat(await(store.find("brand-new"))).isPresent();
     assertThat(listAll(TxQuery.all(100))).hasSize(latest.size() + 2);
+  }
+
+  @Test
+  void writesAfterCloseFailWithStoreUnavailable() throws Exception {
+    assumeTrue(durable(), "only a durable store holds files or connections to close");
+    GlobalTx tx = TxFixtures.active("order-1", T0);
+    await(store.create(tx));
+    await(store.close());
+
+    assertThat(failureOf(store.create(TxFixtures.active("order-2", T0)))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(failureOf(store.update(TxFixtures.moved(tx, GlobalStatus.COMMITTING, T0), 1))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(failureOf(store.purgeFinished(Instant.MAX, 10))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertReadsAfterClose(tx);
+    await(store.close()); // closing twice is harmless
+    store = null;
   }
 }

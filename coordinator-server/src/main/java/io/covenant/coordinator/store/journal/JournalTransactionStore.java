@@ -314,9 +314,62 @@ public final class JournalTransactionStore implements TransactionStore {
 
   @Override
   public Future<Void> create(GlobalTx tx) {
-    byte[] record;
+    return append(tx, (gid, current, append, record) -> {
+      if (current != null) {
+        append.refusal = new CovenantException(ErrorCode.GID_CONFLICT, "gid " + gid + " is already used", gid);
+        return current;
+      }
+      long id = nextRecordId.getAndIncrement();
+      append.start(id, 1);
+      try {
+        journal.appendAddRecord(id, TX_RECORD, record, settings.sync(), append);
+      } catch (Exception e) {
+        append.appendError = e;
+        return null;
+      }
+      return new Accepted(id, tx, 1, 0);
+    });
+  }
+
+  @Override
+  public Future<Void> update(GlobalTx next, long expectedVersion) {
+    return append(next, (gid, current, append, record) -> {
+      if (current == null) {
+        append.refusal = new CovenantException(ErrorCode.TRANSACTION_NOT_FOUND, "gid " + gid + " is not stored", gid);
+        return null;
+      }
+      if (current.latest().version() != expectedVersion) {
+        append.refusal = new CovenantException(ErrorCode.CONCURRENT_UPDATE,
+            "gid " + gid + " is at version " + current.latest().version() + ", expected " + expectedVersion, gid);
+        return current;
+      }
+      long seq = current.latestSeq() + 1;
+      append.start(current.recordId(), seq);
+      try {
+        journal.tryAppendUpdateRecord(current.recordId(), TX_RECORD, record, settings.sync(), true, append, append);
+      } catch (Exception e) {
+        append.appendError = e;
+        return current;
+      }
+      return new Accepted(current.recordId(), next, seq, current.durableSeq());
+    });
+  }
+
+  /** How one write changes the accepted state of its gid, appending its record when it is allowed. */
+  @FunctionalInterface
+  private interface AppendStep {
+    Accepted apply(String gid, Accepted current, Append append, ByteArrayEncoding record);
+  }
+
+  /**
+   * The frame every write shares: encode outside any lock, then, under the lifecycle's read lock
+   * (so close cannot interleave) and the gid's map lock (so the compare-and-set and the append are
+   * one step), let {@code step} decide and append.
+   */
+  private Future<Void> append(GlobalTx tx, AppendStep step) {
+    ByteArrayEncoding record;
     try {
-      record = encode(tx);
+      record = new ByteArrayEncoding(encode(tx));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -328,64 +381,7 @@ public final class JournalTransactionStore implements TransactionStore {
       if (refused != null) {
         return Future.failedFuture(refused);
       }
-      accepted.compute(tx.gid(), (gid, current) -> {
-        if (current != null) {
-          append.refusal = new CovenantException(ErrorCode.GID_CONFLICT, "gid " + gid + " is already used", gid);
-          return current;
-        }
-        long id = nextRecordId.getAndIncrement();
-        append.start(id, 1);
-        try {
-          journal.appendAddRecord(id, TX_RECORD, new ByteArrayEncoding(record), settings.sync(), append);
-        } catch (Exception e) {
-          append.appendError = e;
-          return null;
-        }
-        return new Accepted(id, tx, 1, 0);
-      });
-    } finally {
-      writing.unlock();
-    }
-    return append.issued();
-  }
-
-  @Override
-  public Future<Void> update(GlobalTx next, long expectedVersion) {
-    byte[] record;
-    try {
-      record = encode(next);
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    Append append = new Append(next.gid(), next);
-    Lock writing = lifecycle.readLock();
-    writing.lock();
-    try {
-      CovenantException refused = refusal();
-      if (refused != null) {
-        return Future.failedFuture(refused);
-      }
-      accepted.compute(next.gid(), (gid, current) -> {
-        if (current == null) {
-          append.refusal = new CovenantException(ErrorCode.TRANSACTION_NOT_FOUND, "gid " + gid + " is not stored", gid);
-          return null;
-        }
-        if (current.latest().version() != expectedVersion) {
-          append.refusal = new CovenantException(ErrorCode.CONCURRENT_UPDATE,
-              "gid " + gid + " is at version " + current.latest().version() + ", expected " + expectedVersion, gid);
-          return current;
-        }
-        long seq = current.latestSeq() + 1;
-        append.start(current.recordId(), seq);
-        try {
-          journal.tryAppendUpdateRecord(current.recordId(), TX_RECORD, new ByteArrayEncoding(record), settings.sync(),
-              true, append, append);
-        } catch (Exception e) {
-          append.appendError = e;
-          return current;
-        }
-        return new Accepted(current.recordId(), next, seq, current.durableSeq());
-      });
+      accepted.compute(tx.gid(), (gid, current) -> step.apply(gid, current, append, record));
     } finally {
       writing.unlock();
     }
