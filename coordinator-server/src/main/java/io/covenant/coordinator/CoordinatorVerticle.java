@@ -165,7 +165,10 @@ final class CoordinatorVerticle extends VerticleBase {
     }
   }
 
-  /** Forgets finished transactions older than {@code retention.finished}, a batch at a time. */
+  /**
+   * Forgets finished transactions older than {@code retention.finished}, and the oldest beyond
+   * {@code retention.finishedMax}, a batch at a time.
+   */
   private void purge() {
     if (purging || crashed || api.state() != HttpApi.State.READY) {
       return;
@@ -174,7 +177,7 @@ final class CoordinatorVerticle extends VerticleBase {
     Instant before = clock.now().minus(config.retentionFinished());
     Future<Integer> purged;
     try {
-      purged = store.purgeFinished(before, PURGE_BATCH);
+      purged = store.purgeFinished(before, config.retentionFinishedMax(), PURGE_BATCH);
     } catch (RuntimeException e) {
       purged = Future.failedFuture(e);
     }

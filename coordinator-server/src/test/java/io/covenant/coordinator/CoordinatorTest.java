@@ -103,6 +103,34 @@ class CoordinatorTest {
   }
 
   @Test
+  void finishedTransactionsBeyondTheMaximumArePurgedOldestFirstWhateverTheirAge() throws Exception {
+    Coordinator c = await(Coordinator.start(journal()
+        .retentionFinishedMax(2).retentionPurgeInterval(java.time.Duration.ofMillis(20)).build()));
+    try {
+      Api api = new Api(c.baseUrl());
+      java.util.List<String> finished = new java.util.ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        String gid = api.begin("2pc", 600_000);
+        Api.expect(api.rollback(gid), 200);
+        finished.add(gid);
+      }
+      String active = api.begin("2pc", 600_000);
+
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> api.transaction(finished.get(2)).status() == 404);
+      for (String gid : finished.subList(0, 3)) {
+        assertThat(api.transaction(gid).status()).as(gid).isEqualTo(404);
+      }
+      for (String gid : finished.subList(3, 5)) {
+        assertThat(api.statusOf(gid)).as(gid).isEqualTo("rolled_back");
+      }
+      assertThat(api.statusOf(active)).isEqualTo("active");
+    } finally {
+      await(c.close());
+    }
+  }
+
+  @Test
   void aGivenVertxIsLeftOpen() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {

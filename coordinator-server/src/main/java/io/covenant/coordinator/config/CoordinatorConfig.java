@@ -63,7 +63,8 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code store.mysql.*}</td><td>see {@link MysqlSettings}</td><td>JDBC URL (required with
  *       {@code store=mysql}), user, password, pool size, migrations, schema</td></tr>
  *   <tr><td>{@code retention.finished}</td><td>1h</td><td>how long finished transactions stay readable</td></tr>
- *   <tr><td>{@code retention.purgeInterval}</td><td>1m</td><td>how often expired finished transactions are purged</td></tr>
+ *   <tr><td>{@code retention.finishedMax}</td><td>100000</td><td>most finished transactions kept, whatever their age</td></tr>
+ *   <tr><td>{@code retention.purgeInterval}</td><td>10s</td><td>how often expired finished transactions are purged</td></tr>
  *   <tr><td>{@code retry.initialBackoff}</td><td>100ms</td><td>wait after a participant call's first failure</td></tr>
  *   <tr><td>{@code retry.maxBackoff}</td><td>30s</td><td>cap of the doubling wait between retries</td></tr>
  *   <tr><td>{@code retry.stuckAfterAttempts}</td><td>5</td><td>failed calls after which a transaction shows as stuck</td></tr>
@@ -168,6 +169,7 @@ public final class CoordinatorConfig {
   public static final String MYSQL_MIGRATE = "store.mysql.migrate";
   public static final String MYSQL_SCHEMA = "store.mysql.schema";
   public static final String RETENTION_FINISHED = "retention.finished";
+  public static final String RETENTION_FINISHED_MAX = "retention.finishedMax";
   public static final String RETENTION_PURGE_INTERVAL = "retention.purgeInterval";
   public static final String RETRY_INITIAL_BACKOFF = "retry.initialBackoff";
   public static final String RETRY_MAX_BACKOFF = "retry.maxBackoff";
@@ -245,8 +247,11 @@ public final class CoordinatorConfig {
           "Database (MySQL's schema) of the store's tables instead of the URL's (created if missing when migrating)."),
       new Key(RETENTION_FINISHED, Kind.DURATION, Duration.ofHours(1), false, "duration",
           "How long a finished (committed or rolled back) transaction stays readable through the API before it is purged."),
-      new Key(RETENTION_PURGE_INTERVAL, Kind.DURATION, Duration.ofMinutes(1), false, "duration",
-          "How often finished transactions older than `retention.finished` are purged."),
+      new Key(RETENTION_FINISHED_MAX, Kind.INT, 100_000, false, "transactions",
+          "The most finished transactions kept readable, whatever their age: beyond it the oldest are purged early. "
+              + "It bounds what retention costs under load (the journal and memory stores keep finished transactions in memory)."),
+      new Key(RETENTION_PURGE_INTERVAL, Kind.DURATION, Duration.ofSeconds(10), false, "duration",
+          "How often finished transactions past `retention.finished` or `retention.finishedMax` are purged."),
       new Key(RETRY_INITIAL_BACKOFF, Kind.DURATION, Duration.ofMillis(100), false, "duration",
           "Wait after the first failed participant call; it doubles with each further failure (with jitter)."),
       new Key(RETRY_MAX_BACKOFF, Kind.DURATION, Duration.ofSeconds(30), false, "duration",
@@ -398,6 +403,10 @@ public final class CoordinatorConfig {
 
   public Duration retentionFinished() {
     return (Duration) values.get(RETENTION_FINISHED);
+  }
+
+  public int retentionFinishedMax() {
+    return (Integer) values.get(RETENTION_FINISHED_MAX);
   }
 
   public Duration retentionPurgeInterval() {
@@ -896,6 +905,11 @@ public final class CoordinatorConfig {
       return this;
     }
 
+    public Builder retentionFinishedMax(int n) {
+      values.put(RETENTION_FINISHED_MAX, n);
+      return this;
+    }
+
     public Builder retentionPurgeInterval(Duration d) {
       values.put(RETENTION_PURGE_INTERVAL, d);
       return this;
@@ -1041,6 +1055,7 @@ public final class CoordinatorConfig {
         throw new ConfigException(MYSQL_URL + " is required when store=mysql");
       }
       notNegative(RETENTION_FINISHED);
+      range(RETENTION_FINISHED_MAX, 0, Integer.MAX_VALUE);
       positive(RETENTION_PURGE_INTERVAL);
       positive(RETRY_INITIAL_BACKOFF);
       positive(RETRY_MAX_BACKOFF);

@@ -12,6 +12,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-memory view shared by the memory and journal stores: transactions by gid, ordered by
@@ -20,24 +21,34 @@ import java.util.concurrent.ConcurrentSkipListMap;
  *
  * <p>The cursor is {@code <createdAt epoch nanos>:<gid>}, so paging is stable while transactions
  * are added.
+ *
+ * <p>Finished transactions are also ordered by the time they were last updated, and counted, so
+ * that purging the oldest of them costs what it removes, not a scan of everything retained.
  */
 public final class InMemoryIndex {
   private final ConcurrentHashMap<String, GlobalTx> byGid = new ConcurrentHashMap<>();
   private final ConcurrentSkipListMap<Key, String> byCreation = new ConcurrentSkipListMap<>();
+  /** Finished transactions by last update, oldest first; changed only under the gid's map lock. */
+  private final ConcurrentSkipListMap<Key, GlobalTx> finishedByUpdate = new ConcurrentSkipListMap<>();
+  private final AtomicInteger finished = new AtomicInteger();
 
-  private record Key(long createdNanos, String gid) implements Comparable<Key> {
+  private record Key(long time, String gid) implements Comparable<Key> {
     static Key of(GlobalTx tx) {
       return new Key(nanos(tx.createdAt()), tx.gid());
     }
 
+    static Key updated(GlobalTx tx) {
+      return new Key(nanos(tx.updatedAt()), tx.gid());
+    }
+
     @Override
     public int compareTo(Key o) {
-      int c = Long.compare(createdNanos, o.createdNanos);
+      int c = Long.compare(time, o.time);
       return c != 0 ? c : gid.compareTo(o.gid);
     }
 
     String cursor() {
-      return createdNanos + ":" + gid;
+      return time + ":" + gid;
     }
 
     static Key parse(String cursor) {
@@ -78,7 +89,16 @@ public final class InMemoryIndex {
 
   /** Creates atomically; throws {@code GID_CONFLICT} if taken. */
   public void create(GlobalTx tx) {
-    if (byGid.putIfAbsent(tx.gid(), tx) != null) {
+    boolean[] taken = new boolean[1];
+    byGid.compute(tx.gid(), (gid, current) -> {
+      if (current != null) {
+        taken[0] = true;
+        return current;
+      }
+      replaced(null, tx);
+      return tx;
+    });
+    if (taken[0]) {
       throw new CovenantException(ErrorCode.GID_CONFLICT, "gid " + tx.gid() + " is already used", tx.gid());
     }
     byCreation.put(Key.of(tx), tx.gid());
@@ -97,6 +117,7 @@ public final class InMemoryIndex {
             "gid " + gid + " is at version " + current.version() + ", expected " + expectedVersion, gid);
         return current;
       }
+      replaced(current, next);
       return next;
     });
     if (failure[0] != null) {
@@ -106,8 +127,26 @@ public final class InMemoryIndex {
 
   /** Puts a transaction as it is, replacing any other version (used when replaying a log). */
   public void put(GlobalTx tx) {
-    if (byGid.put(tx.gid(), tx) == null) {
+    GlobalTx[] previous = new GlobalTx[1];
+    byGid.compute(tx.gid(), (gid, current) -> {
+      previous[0] = current;
+      replaced(current, tx);
+      return tx;
+    });
+    if (previous[0] == null) {
       byCreation.put(Key.of(tx), tx.gid());
+    }
+  }
+
+  /** Keeps the finished order and count in step as {@code next} replaces {@code current}. */
+  private void replaced(GlobalTx current, GlobalTx next) {
+    if (current != null && current.status().isFinished()) {
+      finishedByUpdate.remove(Key.updated(current));
+      finished.decrementAndGet();
+    }
+    if (next != null && next.status().isFinished()) {
+      finishedByUpdate.put(Key.updated(next), next);
+      finished.incrementAndGet();
     }
   }
 
@@ -127,6 +166,11 @@ public final class InMemoryIndex {
 
   public int size() {
     return byGid.size();
+  }
+
+  /** How many finished transactions are retained. */
+  public int finishedCount() {
+    return finished.get();
   }
 
   public TxPage list(TxQuery q) {
@@ -159,20 +203,32 @@ public final class InMemoryIndex {
   }
 
   /**
-   * Removes up to {@code max} finished transactions last updated before {@code before}, returning them
-   * so a durable store can record their removal.
+   * Removes up to {@code max} finished transactions, oldest last update first: those last updated
+   * before {@code before}, and then as many more as it takes to keep at most {@code keepAtMost}.
+   * Returns them so a durable store can record their removal.
    */
-  public List<GlobalTx> removeFinished(Instant before, int max) {
+  public List<GlobalTx> removeFinished(Instant before, int keepAtMost, int max) {
     List<GlobalTx> removed = new ArrayList<>();
-    Iterator<Map.Entry<Key, String>> it = byCreation.entrySet().iterator();
+    long expiredBefore = nanos(before);
+    Iterator<Map.Entry<Key, GlobalTx>> it = finishedByUpdate.entrySet().iterator();
     while (it.hasNext() && removed.size() < max) {
-      Map.Entry<Key, String> e = it.next();
-      GlobalTx tx = byGid.get(e.getValue());
-      if (tx != null && tx.status().isFinished() && tx.updatedAt().isBefore(before)) {
-        if (byGid.remove(tx.gid(), tx)) {
-          it.remove();
-          removed.add(tx);
+      Map.Entry<Key, GlobalTx> e = it.next();
+      if (e.getKey().time() >= expiredBefore && finished.get() <= keepAtMost) {
+        break; // ordered by last update: nothing later is expired, and the count is within bounds
+      }
+      GlobalTx tx = e.getValue();
+      boolean[] gone = new boolean[1];
+      byGid.computeIfPresent(tx.gid(), (gid, current) -> {
+        if (current != tx) {
+          return current; // replaced meanwhile: its own entry decides
         }
+        replaced(current, null);
+        gone[0] = true;
+        return null;
+      });
+      if (gone[0]) {
+        byCreation.remove(Key.of(tx));
+        removed.add(tx);
       }
     }
     return removed;

@@ -42,11 +42,14 @@ public interface TransactionStore {
   Future<TxPage> list(TxQuery query);
 
   /**
-   * Forgets up to {@code max} finished transactions last updated before {@code finishedBefore}.
+   * Forgets up to {@code max} finished transactions, oldest last update first: those last updated
+   * before {@code finishedBefore}, and the oldest beyond the newest {@code keepAtMost} whatever
+   * their age (a bound on what retention costs under load). Transactions last updated at the same
+   * instant as the one at that bound may go with it.
    *
    * @return how many were forgotten
    */
-  Future<Integer> purgeFinished(Instant finishedBefore, int max);
+  Future<Integer> purgeFinished(Instant finishedBefore, int keepAtMost, int max);
 
   /** Releases files and connections; pending writes complete first. */
   Future<Void> close();

@@ -35,7 +35,8 @@ class CoordinatorConfigTest {
     assertThat(c.journalSettings().directory()).isEqualTo(Path.of("./data/journal"));
     assertThat(c.journalSettings().sync()).isTrue();
     assertThat(c.retentionFinished()).isEqualTo(Duration.ofHours(1));
-    assertThat(c.retentionPurgeInterval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.retentionFinishedMax()).isEqualTo(100_000);
+    assertThat(c.retentionPurgeInterval()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.retryInitialBackoff()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.retryMaxBackoff()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.retryStuckAfterAttempts()).isEqualTo(5);

@@ -182,8 +182,8 @@ final class ManualWorld {
     }
 
     @Override
-    public Future<Integer> purgeFinished(Instant finishedBefore, int max) {
-      return durable.purgeFinished(finishedBefore, max);
+    public Future<Integer> purgeFinished(Instant finishedBefore, int keepAtMost, int max) {
+      return durable.purgeFinished(finishedBefore, keepAtMost, max);
     }
 
     @Override

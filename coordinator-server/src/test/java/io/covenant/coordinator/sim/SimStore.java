@@ -107,7 +107,7 @@ final class SimStore implements TransactionStore {
   }
 
   @Override
-  public Future<Integer> purgeFinished(Instant finishedBefore, int max) {
+  public Future<Integer> purgeFinished(Instant finishedBefore, int keepAtMost, int max) {
     return Future.succeededFuture(0);
   }
 

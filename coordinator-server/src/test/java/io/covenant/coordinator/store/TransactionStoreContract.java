@@ -381,6 +381,9 @@ public abstract class TransactionStoreContract {
     assertThat(second.nextCursor()).isNull();
   }
 
+  /** A bound on finished transactions that never binds. */
+  private static final int KEEP_ALL = Integer.MAX_VALUE;
+
   @Test
   void purgeForgetsOnlyFinishedTransactionsOlderThanTheCutoffAtMostMaxAtATime() throws Exception {
     Instant cutoff = T0.plusSeconds(100);
@@ -400,9 +403,9 @@ public abstract class TransactionStoreContract {
     await(store.create(oldCommitting));
     await(store.update(TxFixtures.moved(oldCommitting, GlobalStatus.COMMITTING, T0.plusSeconds(13)), 1));
 
-    assertThat(await(store.purgeFinished(cutoff, 3))).isEqualTo(3);
-    assertThat(await(store.purgeFinished(cutoff, 100))).isEqualTo(2);
-    assertThat(await(store.purgeFinished(cutoff, 100))).isZero();
+    assertThat(await(store.purgeFinished(cutoff, KEEP_ALL, 3))).isEqualTo(3);
+    assertThat(await(store.purgeFinished(cutoff, KEEP_ALL, 100))).isEqualTo(2);
+    assertThat(await(store.purgeFinished(cutoff, KEEP_ALL, 100))).isZero();
 
     for (String gid : oldFinished) {
       assertThat(await(store.find(gid))).as(gid).isEmpty();
@@ -412,11 +415,31 @@ public abstract class TransactionStoreContract {
   }
 
   @Test
+  void purgeKeepsAtMostTheNewestFinishedTransactionsWhateverTheirAge() throws Exception {
+    for (int i = 0; i < 6; i++) {
+      GlobalTx tx = TxFixtures.active("finished-" + i, T0.plusSeconds(i));
+      await(store.create(tx));
+      // Finished in the reverse order of creation: the order that counts is the last update.
+      await(store.update(TxFixtures.moved(tx, GlobalStatus.COMMITTED, T0.plusSeconds(100 - i)), 1));
+    }
+    await(store.create(TxFixtures.active("unfinished-a", T0.plusSeconds(10))));
+    await(store.create(TxFixtures.active("unfinished-b", T0.plusSeconds(11))));
+
+    assertThat(await(store.purgeFinished(T0, 4, 1))).isEqualTo(1);
+    assertThat(await(store.purgeFinished(T0, 2, 100))).isEqualTo(3);
+    assertThat(await(store.purgeFinished(T0, 2, 100))).isZero();
+
+    assertThat(gidsOf(listAll(TxQuery.all(10)))).containsExactly("finished-0", "finished-1", "unfinished-a", "unfinished-b");
+    assertThat(await(store.purgeFinished(T0, 0, 100))).isEqualTo(2);
+    assertThat(gidsOf(await(store.loadUnfinished()))).containsExactlyInAnyOrder("unfinished-a", "unfinished-b");
+  }
+
+  @Test
   void aPurgedGidCanBeCreatedAgain() throws Exception {
     GlobalTx tx = TxFixtures.active("reused", T0);
     await(store.create(tx));
     await(store.update(TxFixtures.moved(tx, GlobalStatus.ROLLED_BACK, T0.plusSeconds(1)), 1));
-    assertThat(await(store.purgeFinished(T0.plusSeconds(2), 10))).isEqualTo(1);
+    assertThat(await(store.purgeFinished(T0.plusSeconds(2), KEEP_ALL, 10))).isEqualTo(1);
 
     GlobalTx again = TxFixtures.active("reused", Mode.SAGA, T0.plusSeconds(3));
     await(store.create(again));
@@ -479,7 +502,7 @@ public abstract class TransactionStoreContract {
       latest.add(tx);
     }
     // Purge the finished ones created before tx-15 (tx-0, tx-5, tx-10).
-    assertThat(await(store.purgeFinished(T0.plusSeconds(215), 100))).isEqualTo(3);
+    assertThat(await(store.purgeFinished(T0.plusSeconds(215), KEEP_ALL, 100))).isEqualTo(3);
     latest.removeIf(tx -> Set.of("tx-0", "tx-5", "tx-10").contains(tx.gid()));
 
     store = reopen();
@@ -520,7 +543,7 @@ public abstract class TransactionStoreContract {
 
     assertThat(failureOf(store.create(TxFixtures.active("order-2", T0)))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
     assertThat(failureOf(store.update(TxFixtures.moved(tx, GlobalStatus.COMMITTING, T0), 1))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
-    assertThat(failureOf(store.purgeFinished(Instant.MAX, 10))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(failureOf(store.purgeFinished(Instant.MAX, KEEP_ALL, 10))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
     assertReadsAfterClose(tx);
     await(store.close()); // closing twice is harmless
     store = null;

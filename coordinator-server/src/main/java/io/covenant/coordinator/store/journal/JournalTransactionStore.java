@@ -408,7 +408,7 @@ public final class JournalTransactionStore implements TransactionStore {
   }
 
   @Override
-  public Future<Integer> purgeFinished(Instant finishedBefore, int max) {
+  public Future<Integer> purgeFinished(Instant finishedBefore, int keepAtMost, int max) {
     if (max <= 0) {
       return Future.succeededFuture(0);
     }
@@ -424,7 +424,7 @@ public final class JournalTransactionStore implements TransactionStore {
       try {
         // No completion can change the durable view while this lock is held, so what is removed
         // here is exactly the durable state of each transaction.
-        for (GlobalTx tx : durable.removeFinished(finishedBefore, max)) {
+        for (GlobalTx tx : durable.removeFinished(finishedBefore, keepAtMost, max)) {
           Append delete = new Append(tx.gid(), null);
           accepted.compute(tx.gid(), (gid, current) -> {
             if (current == null) {

@@ -54,8 +54,8 @@ public final class MemoryTransactionStore implements TransactionStore {
   }
 
   @Override
-  public Future<Integer> purgeFinished(Instant finishedBefore, int max) {
-    return Future.succeededFuture(index.removeFinished(finishedBefore, max).size());
+  public Future<Integer> purgeFinished(Instant finishedBefore, int keepAtMost, int max) {
+    return Future.succeededFuture(index.removeFinished(finishedBefore, keepAtMost, max).size());
   }
 
   @Override

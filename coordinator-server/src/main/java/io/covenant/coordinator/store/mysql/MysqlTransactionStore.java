@@ -100,6 +100,9 @@ public final class MysqlTransactionStore implements TransactionStore {
   private static final String FIND = "SELECT body FROM " + TABLE + " WHERE gid = ?";
   private static final String LOAD_UNFINISHED = "SELECT body FROM " + TABLE + " WHERE finished = 0";
   private static final String PURGE = "DELETE FROM " + TABLE + " WHERE finished = 1 AND updated_at < ? ORDER BY updated_at LIMIT ?";
+  /** The last update of the (n + 1)-th newest finished transaction: purging up to it keeps n. */
+  private static final String FINISHED_BOUND =
+      "SELECT updated_at FROM " + TABLE + " WHERE finished = 1 ORDER BY updated_at DESC LIMIT 1 OFFSET ?";
 
   private static final int ER_DUP_ENTRY = 1062;
   private static final int ER_LOCK_WAIT_TIMEOUT = 1205;
@@ -695,13 +698,24 @@ public final class MysqlTransactionStore implements TransactionStore {
   }
 
   @Override
-  public Future<Integer> purgeFinished(Instant finishedBefore, int max) {
+  public Future<Integer> purgeFinished(Instant finishedBefore, int keepAtMost, int max) {
     if (max <= 0) {
       return Future.succeededFuture(0);
     }
     return onWorker("purging finished transactions", c -> {
+      String before = time(finishedBefore);
+      try (PreparedStatement ps = c.prepareStatement(FINISHED_BOUND)) {
+        ps.setInt(1, keepAtMost);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            // DATETIME(6) text sorts as time; one microsecond later includes the bound row itself.
+            String bound = DATETIME_6.format(rs.getObject(1, LocalDateTime.class).plusNanos(1_000));
+            before = bound.compareTo(before) > 0 ? bound : before;
+          }
+        }
+      }
       try (PreparedStatement ps = c.prepareStatement(PURGE)) {
-        ps.setString(1, time(finishedBefore));
+        ps.setString(1, before);
         ps.setInt(2, max);
         return ps.executeUpdate();
       }

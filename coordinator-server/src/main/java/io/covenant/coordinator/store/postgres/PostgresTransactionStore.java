@@ -107,8 +107,14 @@ public final class PostgresTransactionStore implements TransactionStore {
   private static final String VERSIONS = "SELECT gid, version FROM " + TABLE + " WHERE gid = ANY($1::text[])";
   private static final String FIND = "SELECT body FROM " + TABLE + " WHERE gid = $1";
   private static final String LOAD_UNFINISHED = "SELECT body FROM " + TABLE + " WHERE " + UNFINISHED;
+  /**
+   * Finished rows last updated before $1, or no later than the ($2 + 1)-th newest finished row, so
+   * that at most $2 stay; $3 at a time.
+   */
   private static final String PURGE = "DELETE FROM " + TABLE + " WHERE gid IN (SELECT gid FROM " + TABLE
-      + " WHERE " + FINISHED + " AND updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+      + " WHERE " + FINISHED + " AND updated_at < GREATEST($1, (SELECT updated_at + interval '1 microsecond' FROM " + TABLE
+      + " WHERE " + FINISHED + " ORDER BY updated_at DESC OFFSET $2 LIMIT 1))"
+      + " ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED)";
 
   private final PostgresSettings settings;
   private final String where;
@@ -483,11 +489,11 @@ public final class PostgresTransactionStore implements TransactionStore {
   }
 
   @Override
-  public Future<Integer> purgeFinished(Instant finishedBefore, int max) {
+  public Future<Integer> purgeFinished(Instant finishedBefore, int keepAtMost, int max) {
     if (max <= 0) {
       return Future.succeededFuture(0);
     }
-    return read("purging finished transactions", PURGE, tuple(time(finishedBefore), max), RowSet::rowCount);
+    return read("purging finished transactions", PURGE, tuple(time(finishedBefore), keepAtMost, max), RowSet::rowCount);
   }
 
   private <T> Future<T> read(String what, String sql, Tuple params, java.util.function.Function<RowSet<Row>, T> mapper) {
