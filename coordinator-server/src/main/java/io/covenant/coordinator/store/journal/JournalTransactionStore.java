@@ -175,6 +175,9 @@ public final class JournalTransactionStore implements TransactionStore {
     return opened.future();
   }
 
+  /** Where the load found a record torn by a crash at the end of the journal, if it did. */
+  private final Optional<Long> tornRecordOffset;
+
   private JournalTransactionStore(JournalSettings settings) throws Exception {
     this.settings = settings;
     long started = System.nanoTime();
@@ -202,6 +205,13 @@ public final class JournalTransactionStore implements TransactionStore {
       Replay replay = new Replay();
       journal.load(replay);
       nextRecordId = new AtomicLong(replay.maxId + 1);
+      tornRecordOffset = TornTail.find(journal.getCurrentFile());
+      tornRecordOffset.ifPresent(offset -> log.atWarn()
+          .setMessage("journal: the last record was torn by a crash (only part of it reached the disk) and is dropped; "
+              + "with store.journal.sync=true it was never reported durable, so no acknowledged change is lost")
+          .addKeyValue("file", journal.getCurrentFile().getFile().getFileName())
+          .addKeyValue("offset", offset)
+          .log());
       int unfinished = rebuild(replay);
       log.atInfo().setMessage("journal loaded")
           .addKeyValue("directory", dir)
@@ -214,6 +224,14 @@ public final class JournalTransactionStore implements TransactionStore {
       stopQuietly();
       throw e;
     }
+  }
+
+  /**
+   * The offset, in the file appended to, of a record that a crash left half-written and the load
+   * dropped (and logged as a warning); empty when the journal ended cleanly.
+   */
+  public Optional<Long> tornRecordOffset() {
+    return tornRecordOffset;
   }
 
   private static FileLock lockExclusively(FileChannel channel, Path dir) throws IOException {

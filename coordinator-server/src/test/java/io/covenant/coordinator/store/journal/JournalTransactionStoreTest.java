@@ -77,7 +77,9 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
       channel.write(java.nio.ByteBuffer.allocate(12), end - 11);
     }
 
-    store = await(JournalTransactionStore.open(settings()));
+    JournalTransactionStore reopened = await(JournalTransactionStore.open(settings()));
+    store = reopened;
+    assertThat(reopened.tornRecordOffset()).as("the torn record is reported").isPresent();
     for (GlobalTx tx : written.subList(0, 4)) {
       assertThat(await(store.find(tx.gid()))).as(tx.gid()).contains(tx);
     }
@@ -113,7 +115,9 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
       await(w);
     }
     await(store.close());
-    store = await(JournalTransactionStore.open(small));
+    JournalTransactionStore reopened = await(JournalTransactionStore.open(small));
+    store = reopened;
+    assertThat(reopened.tornRecordOffset()).as("a clean close leaves no torn record, even in reused files").isEmpty();
 
     for (GlobalTx tx : last) {
       assertThat(await(store.find(tx.gid()))).as(tx.gid()).contains(tx);
