@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.covenant.coordinator.store.TestDatabases;
 import io.covenant.coordinator.testkit.Api;
 import io.covenant.coordinator.testkit.TestParticipant;
 import java.io.File;
@@ -20,28 +21,68 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Runs the coordinator as a child process (the real {@code Main}, the real journal with fsync)
- * under a stream of TCC and saga transactions, kills it with SIGKILL at random moments, restarts
- * it on the same journal, and checks from the participant's own records that every acknowledged
- * transaction ended, and atomically. {@code -Dcovenant.crash.kills=N} kills more often (CI: 4);
- * a failure prints its seed ({@code -Dcovenant.crash.seed}) and the child's log is in the temp dir.
+ * Runs the coordinator as a child process (the real {@code Main} on each durable store: the
+ * journal with fsync, PostgreSQL, MySQL/MariaDB) under a stream of TCC and saga transactions, kills
+ * it with SIGKILL at random moments, restarts it on the same store, and checks from the
+ * participant's own records that every acknowledged transaction ended, and atomically.
+ * {@code -Dcovenant.crash.kills=N} kills more often (CI: 4 per store); a failure prints its seed
+ * ({@code -Dcovenant.crash.seed}) and the child's log is in the temp dir.
  */
 class ProcessCrashTest {
   @TempDir Path dir;
 
-  @Test
-  void everyAcknowledgedTransactionEndsAtomicallyAcrossKillNine() throws Exception {
+  /** A durable store and the environment that points a child coordinator at it. */
+  enum Store {
+    JOURNAL, POSTGRES, MYSQL;
+
+    /** Prepares a fresh store for one test; returns the child's environment and what drops it. */
+    Prepared prepare(Path dir) throws Exception {
+      String schema = TestDatabases.freshSchemaName();
+      return switch (this) {
+        case JOURNAL -> new Prepared(Map.of("COVENANT_STORE", "journal",
+            "COVENANT_STORE_JOURNAL_DIR", dir.resolve("journal").toString()), () -> {});
+        case POSTGRES -> {
+          String url = TestDatabases.postgresUrl();
+          yield new Prepared(Map.of("COVENANT_STORE", "postgres", "COVENANT_STORE_POSTGRES_URL", url,
+              "COVENANT_STORE_POSTGRES_SCHEMA", schema), () -> TestDatabases.dropPostgresSchema(url, schema));
+        }
+        case MYSQL -> {
+          TestDatabases.Mysql db = TestDatabases.mysql();
+          Map<String, String> env = new java.util.HashMap<>(Map.of("COVENANT_STORE", "mysql",
+              "COVENANT_STORE_MYSQL_URL", db.url(), "COVENANT_STORE_MYSQL_SCHEMA", schema));
+          if (db.user() != null) {
+            env.put("COVENANT_STORE_MYSQL_USER", db.user());
+            env.put("COVENANT_STORE_MYSQL_PASSWORD", db.password());
+          }
+          yield new Prepared(env, () -> TestDatabases.dropMysqlDatabase(db, schema));
+        }
+      };
+    }
+  }
+
+  /** Environment of a child coordinator on a prepared store, and how to drop the store afterwards. */
+  record Prepared(Map<String, String> env, Cleanup cleanup) {}
+
+  interface Cleanup {
+    void run() throws Exception;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Store.class)
+  void everyAcknowledgedTransactionEndsAtomicallyAcrossKillNine(Store store) throws Exception {
     long seed = Long.getLong("covenant.crash.seed", System.nanoTime());
     int kills = Integer.getInteger("covenant.crash.kills", 4);
     Random random = new Random(seed);
     Map<String, String> acknowledged = new ConcurrentHashMap<>(); // gid -> committed | rolled_back | saga
     AtomicInteger attempted = new AtomicInteger();
+    Prepared prepared = store.prepare(dir);
     try (TestParticipant p = TestParticipant.start()) {
-      Child child = Child.start(dir, 0);
+      Child child = Child.start(dir, prepared.env(), 0);
       ExecutorService clients = Executors.newFixedThreadPool(4);
       try {
         for (int k = 0; k <= kills; k++) {
@@ -66,29 +107,32 @@ class ProcessCrashTest {
             f.get(60, TimeUnit.SECONDS);
           }
           if (k < kills) {
-            child = Child.start(dir, k + 1);
+            child = Child.start(dir, prepared.env(), k + 1);
           }
         }
         Api api = new Api(child.baseUrl());
-        assertThat(attempted.get()).as("seed %d: requests cut off by a kill", seed).isGreaterThan(acknowledged.size());
+        assertThat(attempted.get()).as("%s seed %d: requests cut off by a kill", store, seed).isGreaterThan(acknowledged.size());
         for (Map.Entry<String, String> e : acknowledged.entrySet()) {
           String gid = e.getKey();
           await().atMost(Duration.ofSeconds(60)).until(() -> api.statusOf(gid).matches("committed|rolled_back"));
           String status = api.statusOf(gid);
           if (!e.getValue().equals("saga")) {
-            assertThat(status).as("seed %d gid %s", seed, gid).isEqualTo(e.getValue());
+            assertThat(status).as("%s seed %d gid %s", store, seed, gid).isEqualTo(e.getValue());
           }
           List<String> ops = p.calls(gid).stream().map(TestParticipant.Received::op).distinct().toList();
           if (status.equals("committed")) {
-            assertThat(ops).as("seed %d gid %s", seed, gid).doesNotContain("cancel", "compensate");
+            assertThat(ops).as("%s seed %d gid %s", store, seed, gid).doesNotContain("cancel", "compensate");
           } else {
-            assertThat(ops).as("seed %d gid %s", seed, gid).doesNotContain("confirm");
+            assertThat(ops).as("%s seed %d gid %s", store, seed, gid).doesNotContain("confirm");
           }
         }
       } finally {
         clients.shutdownNow();
         child.process.destroyForcibly();
+        child.process.waitFor(10, TimeUnit.SECONDS);
       }
+    } finally {
+      prepared.cleanup().run();
     }
   }
 
@@ -123,7 +167,7 @@ class ProcessCrashTest {
 
   /** The coordinator in a child JVM, on the test's classpath, with its log in the temp dir. */
   private record Child(Process process, int port) {
-    static Child start(Path dir, int incarnation) throws Exception {
+    static Child start(Path dir, Map<String, String> storeEnv, int incarnation) throws Exception {
       int port;
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();
@@ -133,7 +177,7 @@ class ProcessCrashTest {
           "io.covenant.coordinator.Main");
       pb.environment().put("COVENANT_HTTP_HOST", "127.0.0.1");
       pb.environment().put("COVENANT_HTTP_PORT", String.valueOf(port));
-      pb.environment().put("COVENANT_STORE_JOURNAL_DIR", dir.resolve("journal").toString());
+      pb.environment().putAll(storeEnv);
       pb.environment().put("COVENANT_RETRY_INITIAL_BACKOFF", "20ms");
       pb.environment().put("COVENANT_RETRY_MAX_BACKOFF", "200ms");
       File log = dir.resolve("coordinator-" + incarnation + ".log").toFile();
