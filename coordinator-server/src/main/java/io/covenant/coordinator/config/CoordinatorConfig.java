@@ -271,7 +271,7 @@ public final class CoordinatorConfig {
           "PEM CA certificates trusted for `https` participant URLs; `none`: the JVM's default trust store."),
       new Key(PARTICIPANT_ALLOWED_HOSTS, Kind.TEXT, "*", false, "host list",
           "Hosts the coordinator calls: `*`, or comma-separated `name`, `name:port`, `*.domain`. Link-local and "
-              + "metadata addresses are refused whatever this says."),
+              + "metadata addresses are refused whatever this says, also when a name resolves to one at call time."),
       new Key(TRANSACTION_DEFAULT_TIMEOUT, Kind.DURATION, Duration.ofSeconds(60), false, "duration",
           "A TCC or 2PC transaction begun without `timeoutMillis` is rolled back if still active after this."),
       new Key(SAGA_DEFAULT_TIMEOUT, Kind.DURATION, null, true, "duration or `none`",

@@ -1,8 +1,8 @@
 package io.covenant.coordinator.http;
 
+import io.covenant.coordinator.transport.AddressRules;
 import io.covenant.protocol.CovenantException;
 import io.covenant.protocol.ErrorCode;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -24,9 +24,9 @@ import java.util.regex.Pattern;
  * is {@code *}, the host (or host:port) must match one of its entries: {@code name},
  * {@code name:port}, or {@code *.domain} for any subdomain.
  *
- * <p>Hazard: names are not resolved here (that would block the event loop), so a name whose DNS
- * answer is a forbidden address passes. Where clients are not trusted, list the participant
- * hosts in {@code participant.allowedHosts}.
+ * <p>Names are not resolved here (that would block the event loop): the transport resolves them
+ * when it calls, refuses the same addresses ({@link AddressRules}) and connects to the address it
+ * checked, so a name whose DNS answer is a forbidden address is never called.
  */
 public final class ParticipantUrls {
   private static final Set<String> METADATA_HOSTS = Set.of("metadata", "metadata.google.internal", "instance-data",
@@ -89,9 +89,9 @@ public final class ParticipantUrls {
       } catch (UnknownHostException e) {
         return "has an invalid address (" + host + ")";
       }
-      if (address.isLinkLocalAddress() || address.isAnyLocalAddress() || address.isMulticastAddress()
-          || (address instanceof Inet6Address v6 && isMappedLinkLocal(v6))) {
-        return "points at a link-local, unspecified or multicast address (" + host + "), which is never called";
+      String why = AddressRules.refusal(address);
+      if (why != null) {
+        return "points at a " + why + " address (" + host + "), which is never called";
       }
     }
     if (allowAll) {
@@ -107,16 +107,5 @@ public final class ParticipantUrls {
       }
     }
     return "host " + host + ":" + port + " is not in participant.allowedHosts";
-  }
-
-  /** ::ffff:169.254.x.y, an IPv4 link-local address in IPv6 form. */
-  private static boolean isMappedLinkLocal(Inet6Address v6) {
-    byte[] b = v6.getAddress();
-    for (int i = 0; i < 10; i++) {
-      if (b[i] != 0) {
-        return false;
-      }
-    }
-    return b[10] == (byte) 0xff && b[11] == (byte) 0xff && b[12] == (byte) 169 && b[13] == (byte) 254;
   }
 }

@@ -11,15 +11,19 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 /**
  * Calls participants over HTTP with the Vert.x {@link WebClient}: a {@code POST} to the branch URL
@@ -42,6 +46,11 @@ import java.util.concurrent.TimeoutException;
  * trickling answer may take. Redirects are not followed: a participant URL is called exactly as
  * registered, and a 3xx is a transient failure.
  *
+ * <p>Addresses: a URL with a host name is resolved when it is called ({@link ParticipantAddresses})
+ * and the request goes to an address the coordinator may call ({@link AddressRules}); a name that
+ * resolves only to refused addresses (say, the cloud metadata address) fails the call, transiently,
+ * with the reason as its detail. URLs with literal addresses were checked when registered.
+ *
  * <p>Threading: call it from a Vert.x context (the engine's); the future completes on that context.
  */
 public final class WebClientTransport implements ParticipantTransport {
@@ -50,8 +59,12 @@ public final class WebClientTransport implements ParticipantTransport {
   /** Bytes of a response body read into the excerpt; the rest is discarded as it arrives. */
   static final int EXCERPT_BYTES = 4 * EXCERPT_CHARS;
 
+  /** An IPv4 literal as registration accepts it (other forms are refused there). */
+  private static final Pattern IPV4_LITERAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+
   private final WebClient client;
   private final Duration defaultTimeout;
+  private final ParticipantAddresses addresses;
 
   /**
    * @param defaultTimeout for calls without their own timeout ({@code participant.callTimeout})
@@ -68,6 +81,13 @@ public final class WebClientTransport implements ParticipantTransport {
    */
   public WebClientTransport(Vertx vertx, Duration defaultTimeout, int connectionsPerParticipantMax, boolean h2c,
       String trustPath) {
+    this(vertx, defaultTimeout, connectionsPerParticipantMax, h2c, trustPath, HostResolver.SYSTEM);
+  }
+
+  /** @param resolver how participant host names become addresses (tests give their own) */
+  public WebClientTransport(Vertx vertx, Duration defaultTimeout, int connectionsPerParticipantMax, boolean h2c,
+      String trustPath, HostResolver resolver) {
+    this.addresses = new ParticipantAddresses(vertx, resolver);
     this.defaultTimeout = requirePositive(defaultTimeout);
     if (connectionsPerParticipantMax < 1) {
       throw new IllegalArgumentException("connectionsPerParticipantMax must be at least 1");
@@ -91,10 +111,34 @@ public final class WebClientTransport implements ParticipantTransport {
 
   @Override
   public Future<CallResult> call(Call call) {
+    URI uri;
+    try {
+      uri = URI.create(call.url());
+    } catch (IllegalArgumentException e) {
+      return Future.succeededFuture(CallResult.failed("cannot send the request: " + e.getMessage()));
+    }
+    String host = uri.getHost();
+    if (host == null || host.startsWith("[") || IPV4_LITERAL.matcher(host).matches()) {
+      return send(call, null);
+    }
+    return addresses.addressOf(host).transform(ar -> {
+      if (ar.failed()) {
+        return Future.succeededFuture(CallResult.failed(ar.cause() instanceof ParticipantAddresses.Unusable
+            ? ar.cause().getMessage() : describe(ar.cause(), 0)));
+      }
+      int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+      return send(call, SocketAddress.inetSocketAddress(port, ar.result().getHostAddress()));
+    });
+  }
+
+  /** Sends {@code call} to {@code address}, or to its URL's host when null. */
+  private Future<CallResult> send(Call call, SocketAddress address) {
     long timeoutMillis = Math.max(1, (call.timeout() != null ? call.timeout() : defaultTimeout).toMillis());
     Future<HttpResponse<String>> response;
     try {
-      HttpRequest<String> request = client.requestAbs(HttpMethod.POST, call.url())
+      HttpRequest<String> request = (address == null
+          ? client.requestAbs(HttpMethod.POST, call.url())
+          : client.requestAbs(HttpMethod.POST, address, call.url()))
           .putHeader(Headers.GID, call.gid())
           .putHeader(Headers.BRANCH, call.branchId())
           .putHeader(Headers.OP, call.op().code())

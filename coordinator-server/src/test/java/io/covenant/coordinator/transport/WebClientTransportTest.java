@@ -33,7 +33,7 @@ class WebClientTransportTest {
   static final List<HttpServerRequest> hanging = new CopyOnWriteArrayList<>();
 
   record Received(String method, String path, String gid, String branch, String op, String contentType, String body,
-      HttpVersion version) {}
+      HttpVersion version, String host) {}
 
   @BeforeAll
   static void startParticipant() throws Exception {
@@ -54,7 +54,7 @@ class WebClientTransportTest {
     request.body().onSuccess(body -> {
       received.add(new Received(request.method().name(), request.path(), request.getHeader(Headers.GID),
           request.getHeader(Headers.BRANCH), request.getHeader(Headers.OP), request.getHeader("Content-Type"),
-          body.toString(), request.version()));
+          body.toString(), request.version(), request.getHeader("Host")));
       switch (request.path()) {
         case "/ok" -> request.response().setStatusCode(200).end("{}");
         case "/accepted" -> request.response().setStatusCode(204).end();
@@ -92,6 +92,57 @@ class WebClientTransportTest {
     }
     assertThat(matching).as("calls for " + gid).isNotEmpty();
     return matching.get(matching.size() - 1);
+  }
+
+  /** Names a test resolves as it is told, the way a DNS server controlled by a caller would. */
+  private static WebClientTransport resolving(java.util.Map<String, String> names) {
+    return new WebClientTransport(vertx, Duration.ofSeconds(5), 2, false, null, host -> {
+      String addresses = names.get(host);
+      if (addresses == null) {
+        throw new java.net.UnknownHostException(host);
+      }
+      List<java.net.InetAddress> all = new ArrayList<>();
+      for (String a : addresses.split(",")) {
+        all.add(java.net.InetAddress.getByName(a)); // literals: no lookup
+      }
+      return all.toArray(new java.net.InetAddress[0]);
+    });
+  }
+
+  @Test
+  void aHostNameIsCalledAtTheAddressItResolvesToWithTheNameAsHost() throws Exception {
+    WebClientTransport t = resolving(java.util.Map.of("stock.covenant.test", "127.0.0.1"));
+    try {
+      String url = "http://stock.covenant.test:" + server.actualPort() + "/ok";
+      assertThat(call(t, new Call("named-1", "stock", Op.CONFIRM, url, null, null))).isEqualTo(CallResult.OK);
+      assertThat(last("named-1").host()).isEqualTo("stock.covenant.test:" + server.actualPort());
+    } finally {
+      t.close();
+    }
+  }
+
+  @Test
+  void aHostNameThatResolvesToTheMetadataAddressIsNeverCalled() throws Exception {
+    WebClientTransport t = resolving(java.util.Map.of(
+        "rebound.covenant.test", "169.254.169.254,0.0.0.0",
+        "mixed.covenant.test", "169.254.169.254,127.0.0.1"));
+    try {
+      String port = ":" + server.actualPort();
+      CallResult refused = call(t, new Call("rebound-1", "stock", Op.CONFIRM, "http://rebound.covenant.test" + port + "/ok", null, null));
+      assertThat(refused.kind()).isEqualTo(CallResult.Kind.FAILED);
+      assertThat(refused.detail()).isEqualTo("participant host rebound.covenant.test resolves only to addresses that are "
+          + "never called: 169.254.169.254 (link-local), 0.0.0.0 (unspecified)");
+      assertThat(received).noneMatch(r -> "rebound-1".equals(r.gid()));
+
+      CallResult mixed = call(t, new Call("mixed-1", "stock", Op.CONFIRM, "http://mixed.covenant.test" + port + "/ok", null, null));
+      assertThat(mixed).as("the address that may be called is used").isEqualTo(CallResult.OK);
+
+      CallResult unknown = call(t, new Call("unknown-1", "stock", Op.CONFIRM, "http://nowhere.covenant.test" + port + "/ok", null, null));
+      assertThat(unknown.kind()).isEqualTo(CallResult.Kind.FAILED);
+      assertThat(unknown.detail()).isEqualTo("participant host nowhere.covenant.test does not resolve");
+    } finally {
+      t.close();
+    }
   }
 
   @Test
