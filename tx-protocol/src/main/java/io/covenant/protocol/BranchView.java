@@ -13,6 +13,7 @@ import java.util.List;
  * @param attempts calls made for the operation now being driven
  * @param lastError the last transient failure, kept until the branch moves on
  * @param nextAttemptAt when the next retry is due, if one is waiting
+ * @param resolution who finished the branch by hand, and why, when an operator did
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BranchView(
@@ -25,4 +26,5 @@ public record BranchView(
     Boolean pivot,
     int attempts,
     String lastError,
-    Instant nextAttemptAt) {}
+    Instant nextAttemptAt,
+    String resolution) {}

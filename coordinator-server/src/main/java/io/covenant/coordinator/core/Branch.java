@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param pivot saga only: once this step succeeds the saga goes only forward
  * @param attemptsMax saga only: attempts of the action before the step fails for good
  * @param callTimeout per-call timeout, or null for the coordinator's default
+ * @param resolution set when an operator finished the branch by hand instead of its participant
+ *     answering: who and why
  */
 public record Branch(
     String id,
@@ -34,13 +36,22 @@ public record Branch(
     Duration callTimeout,
     int attempts,
     String lastError,
-    Instant nextAttemptAt) {
+    Instant nextAttemptAt,
+    String resolution) {
 
   public Branch {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(forwardUrl, "forwardUrl");
     dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+  }
+
+  /** A branch that its participants drive (no operator has finished it). */
+  public Branch(
+      String id, BranchStatus status, String forwardUrl, String backwardUrl, String payload, List<String> dependsOn,
+      boolean pivot, int attemptsMax, Duration callTimeout, int attempts, String lastError, Instant nextAttemptAt) {
+    this(id, status, forwardUrl, backwardUrl, payload, dependsOn, pivot, attemptsMax, callTimeout, attempts, lastError,
+        nextAttemptAt, null);
   }
 
   /** A TCC or 2PC branch as registered. */
@@ -63,6 +74,12 @@ public record Branch(
   /** This branch after a failed attempt, to be retried at {@code retryAt}. */
   Branch failedAttempt(String error, Instant retryAt) {
     return new Branch(id, status, forwardUrl, backwardUrl, payload, dependsOn, pivot, attemptsMax, callTimeout, attempts + 1, error, retryAt);
+  }
+
+  /** This branch, noting that an operator (not its participant) moved it to its status. */
+  Branch resolvedBy(String why) {
+    return new Branch(id, status, forwardUrl, backwardUrl, payload, dependsOn, pivot, attemptsMax, callTimeout, attempts,
+        lastError, nextAttemptAt, why);
   }
 
   /** True when this branch has the same registration (URLs and payload) as {@code other}. */

@@ -253,6 +253,8 @@ public final class Core {
       outcome = succeeded(tx, e);
     } else if (event instanceof Event.CallFailed e) {
       outcome = failed(tx, e);
+    } else if (event instanceof Event.Finish e) {
+      outcome = finishByHand(tx, e);
     } else {
       throw new IllegalStateException("unknown event " + event);
     }
@@ -319,6 +321,33 @@ public final class Core {
       next = next.with(COMMITTING, next.branches(), null, e.at()); // past the pivot: only forward from here
     }
     return new Changed(settle(next));
+  }
+
+  private Outcome finishByHand(GlobalTx tx, Event.Finish e) {
+    Branch b = tx.findBranch(e.branchId()).orElse(null);
+    if (b == null) {
+      return new Rejected(ErrorCode.BRANCH_NOT_FOUND, "gid " + tx.gid() + " has no branch " + e.branchId());
+    }
+    if (b.status().isFinal()) {
+      return new Unchanged(tx); // already finished, by its participant or by an earlier request
+    }
+    if (tx.mode() != Mode.SAGA && tx.status() == ACTIVE) {
+      return new Rejected(ErrorCode.TRANSACTION_NOT_DECIDED, "gid " + tx.gid()
+          + " is active: its branches can be finished by hand only after commit or roll back is decided");
+    }
+    Map<String, Branch> byName = tx.mode() == Mode.SAGA ? index(tx) : Map.of();
+    Set<String> pendingDependents = tx.mode() == Mode.SAGA && tx.status() == ROLLING_BACK ? unfinishedDependencies(tx) : Set.of();
+    Op op = due(tx, b, byName, pendingDependents);
+    if (op == null) {
+      return new Rejected(ErrorCode.BRANCH_NOT_DUE, "gid " + tx.gid() + ": branch " + b.id()
+          + " has no call due now (a saga step waits for the steps before it, or after it when compensating)");
+    }
+    Changed done = (Changed) succeeded(tx, new Event.CallSucceeded(b.id(), op, e.at()));
+    List<Branch> branches = new ArrayList<>(done.next().branches().size());
+    for (Branch each : done.next().branches()) {
+      branches.add(each.id().equals(b.id()) ? each.resolvedBy(e.resolution()) : each);
+    }
+    return new Changed(done.next().settled(done.next().status(), branches));
   }
 
   private Outcome failed(GlobalTx tx, Event.CallFailed e) {
@@ -391,6 +420,15 @@ public final class Core {
    * (branch ids) are not repeated; a branch waiting for its backoff sets {@code wakeAt}.
    */
   public Plan plan(GlobalTx tx, Instant now, Set<String> inFlight) {
+    return plan(tx, now, inFlight, false);
+  }
+
+  /**
+   * As {@link #plan(GlobalTx, Instant, Set)}; with {@code ignoreBackoff}, calls waiting for their
+   * retry time are due at once (an operator's "retry now": early retries are always safe, since
+   * every call is idempotent and justified by what is already durable).
+   */
+  public Plan plan(GlobalTx tx, Instant now, Set<String> inFlight, boolean ignoreBackoff) {
     if (tx.status().isFinished()) {
       return Plan.NOTHING;
     }
@@ -407,7 +445,7 @@ public final class Core {
       if (op == null || inFlight.contains(b.id())) {
         continue;
       }
-      if (b.nextAttemptAt() != null && b.nextAttemptAt().isAfter(now)) {
+      if (!ignoreBackoff && b.nextAttemptAt() != null && b.nextAttemptAt().isAfter(now)) {
         wakeAt = wakeAt == null || b.nextAttemptAt().isBefore(wakeAt) ? b.nextAttemptAt() : wakeAt;
         continue;
       }

@@ -36,4 +36,13 @@ public sealed interface Event {
    * @param jitter a number in [0, 1) from the engine's random source, spreading the retries
    */
   record CallFailed(String branchId, Op op, boolean refusal, String error, double jitter, Instant at) implements Event {}
+
+  /**
+   * An operator declares the call a branch is waiting for done by hand (its participant is gone,
+   * say, and the effect was applied another way). It counts as that call's success, so it can only
+   * move a branch towards the decision already made, never choose one.
+   *
+   * @param resolution who did it and why, kept with the branch
+   */
+  record Finish(String branchId, String resolution, Instant at) implements Event {}
 }

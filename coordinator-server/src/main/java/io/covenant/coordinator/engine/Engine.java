@@ -185,6 +185,27 @@ public final class Engine {
     return apply(gid, new Event.Rollback(reason, clock.now()));
   }
 
+  /**
+   * Operator action: makes every call of the transaction that waits for its retry time due now.
+   * Changes nothing durable (the calls' answers do, as usual); a finished transaction has nothing
+   * to retry. Answers the transaction as it is.
+   */
+  public Future<GlobalTx> retryNow(String gid) {
+    Live l = live.get(gid);
+    if (l != null && l.durable != null) {
+      drive(l, true);
+    }
+    return get(gid);
+  }
+
+  /**
+   * Operator action: records the call that {@code branchId} waits for as done by hand, with
+   * {@code resolution} (who and why) kept on the branch; see {@link Event.Finish}. Idempotent.
+   */
+  public Future<GlobalTx> finish(String gid, String branchId, String resolution) {
+    return apply(gid, new Event.Finish(branchId, resolution, clock.now()));
+  }
+
   /** The newest durable state of a transaction; fails with {@code TRANSACTION_NOT_FOUND}. */
   public Future<GlobalTx> get(String gid) {
     Live l = live.get(gid);
@@ -353,12 +374,16 @@ public final class Engine {
 
   /** Plans from the durable state and performs what is due: calls, expiry, the next wake-up. */
   private void drive(Live l) {
+    drive(l, false);
+  }
+
+  private void drive(Live l, boolean ignoreBackoff) {
     GlobalTx tx = l.durable;
     if (stopping || tx == null || live.get(tx.gid()) != l) {
       return;
     }
     Instant now = clock.now();
-    Plan plan = core.plan(tx, now, l.inFlight);
+    Plan plan = core.plan(tx, now, l.inFlight, ignoreBackoff);
     if (plan.expired()) {
       log.atInfo().addKeyValue("gid", tx.gid()).addKeyValue("deadline", tx.deadline())
           .log("transaction timed out; rolling back");

@@ -13,6 +13,7 @@ import io.covenant.coordinator.store.TxPage;
 import io.covenant.protocol.BeginRequest;
 import io.covenant.protocol.CovenantException;
 import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.FinishBranchRequest;
 import io.covenant.protocol.Headers;
 import io.covenant.protocol.RegisterBranchRequest;
 import io.covenant.protocol.SagaRequest;
@@ -62,6 +63,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  /** One line per operator action: who, what, on which transaction, why, and how it ended. */
+  private static final Logger audit = LoggerFactory.getLogger("covenant.audit");
 
   /** Where the coordinator is in its life, as {@code /health/ready} reports it. */
   public enum State { STARTING, READY, STOPPING }
@@ -69,6 +72,7 @@ public final class HttpApi {
   static final String JSON = "application/json";
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String ROUTE_KEY = "covenant.route";
+  private static final String PRINCIPAL_KEY = "covenant.principal";
   private static final Buffer UP = Buffer.buffer("{\"status\":\"UP\"}");
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS");
 
@@ -78,7 +82,8 @@ public final class HttpApi {
   private static final List<Resource> RESOURCES = List.of(
       new Resource(Pattern.compile("/v1/transactions/?"), "GET, POST"),
       new Resource(Pattern.compile("/v1/transactions/[^/]+/?"), "GET"),
-      new Resource(Pattern.compile("/v1/transactions/[^/]+/(branches|commit|rollback)/?"), "POST"),
+      new Resource(Pattern.compile("/v1/transactions/[^/]+/(branches|commit|rollback|retry)/?"), "POST"),
+      new Resource(Pattern.compile("/v1/transactions/[^/]+/branches/[^/]+/finish/?"), "POST"),
       new Resource(Pattern.compile("/v1/sagas/?"), "POST"),
       new Resource(Pattern.compile("/health/(live|ready)/?"), "GET"),
       new Resource(Pattern.compile("/metrics/?"), "GET"));
@@ -127,6 +132,8 @@ public final class HttpApi {
     post(router, "/v1/transactions/:gid/commit", body, this::commit);
     post(router, "/v1/transactions/:gid/rollback", body, this::rollback);
     post(router, "/v1/sagas", body, this::submitSaga);
+    post(router, "/v1/transactions/:gid/retry", ApiTokens.Permission.OPERATOR, body, this::retryNow);
+    post(router, "/v1/transactions/:gid/branches/:branchId/finish", ApiTokens.Permission.OPERATOR, body, this::finish);
     get(router, "/health/live", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(UP));
     get(router, "/health/ready", this::ready);
     get(router, "/metrics", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(registry.scrape()));
@@ -149,9 +156,14 @@ public final class HttpApi {
   }
 
   private void post(Router router, String path, BodyHandler body, Handler<RoutingContext> handler) {
+    post(router, path, ApiTokens.Permission.TRANSACTIONS, body, handler);
+  }
+
+  private void post(Router router, String path, ApiTokens.Permission needed, BodyHandler body,
+      Handler<RoutingContext> handler) {
     // Vert.x Web wants the body handler first on its route, so the route tag (and the token check,
     // which needs no body) get a route of their own.
-    router.post(path).handler(tag(path)).handler(authorize(ApiTokens.Permission.TRANSACTIONS));
+    router.post(path).handler(tag(path)).handler(authorize(needed));
     router.post(path).handler(body).handler(this::requireJson).handler(handler);
   }
 
@@ -159,7 +171,10 @@ public final class HttpApi {
   private Handler<RoutingContext> authorize(ApiTokens.Permission needed) {
     return ctx -> {
       try {
-        tokens.authorize(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), needed);
+        ApiTokens.Principal principal = tokens.authorize(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), needed);
+        if (principal != null) {
+          ctx.put(PRINCIPAL_KEY, principal.name());
+        }
       } catch (CovenantException refused) {
         if (refused.code() == ErrorCode.UNAUTHORIZED) {
           ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"covenant\"");
@@ -209,6 +224,41 @@ public final class HttpApi {
   private void submitSaga(RoutingContext ctx) {
     Requests.Saga s = requests.saga(read(ctx, SagaRequest.class));
     answer(ctx, 201, true, () -> engine.submitSaga(s.gid(), s.steps(), s.recovery(), s.timeout()));
+  }
+
+  private void retryNow(RoutingContext ctx) {
+    String gid = requests.pathGid(ctx.pathParam("gid"));
+    readOptional(ctx);
+    answer(ctx, 200, false, () -> audited(ctx, "retry", gid, null, null, engine.retryNow(gid)));
+  }
+
+  private void finish(RoutingContext ctx) {
+    String gid = requests.pathGid(ctx.pathParam("gid"));
+    String branchId = requests.pathBranchId(ctx.pathParam("branchId"), gid);
+    String reason = requests.reason(read(ctx, FinishBranchRequest.class), gid);
+    String resolution = "finished by hand by " + who(ctx) + ": " + reason;
+    answer(ctx, 200, false, () -> audited(ctx, "finish", gid, branchId, reason, engine.finish(gid, branchId, resolution)));
+  }
+
+  /** The token's name, or {@code anonymous} when the API is open. */
+  private static String who(RoutingContext ctx) {
+    String name = ctx.get(PRINCIPAL_KEY);
+    return name == null ? "anonymous" : "'" + name + "'";
+  }
+
+  /** Writes the audit line of an operator action once it has ended, whichever way. */
+  private static Future<GlobalTx> audited(RoutingContext ctx, String action, String gid, String branchId, String reason,
+      Future<GlobalTx> done) {
+    return done.onComplete(ar -> audit.atInfo()
+        .addKeyValue("action", action)
+        .addKeyValue("by", who(ctx))
+        .addKeyValue("from", ctx.request().remoteAddress())
+        .addKeyValue("gid", gid)
+        .addKeyValue("branch", branchId)
+        .addKeyValue("reason", reason)
+        .addKeyValue("outcome", ar.succeeded() ? "ok: " + ar.result().status().code()
+            : ar.cause() instanceof CovenantException e ? "refused: " + e.code().slug() : "failed: " + ar.cause())
+        .log("operator action"));
   }
 
   private void get(RoutingContext ctx) {

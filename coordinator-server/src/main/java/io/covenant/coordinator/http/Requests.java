@@ -6,6 +6,7 @@ import io.covenant.coordinator.store.TxQuery;
 import io.covenant.protocol.BeginRequest;
 import io.covenant.protocol.CovenantException;
 import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.FinishBranchRequest;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
 import io.covenant.protocol.RegisterBranchRequest;
@@ -75,6 +76,29 @@ final class Requests {
   /** The path's gid, checked like a gid in a body. */
   String pathGid(String gid) {
     return id("gid", gid, null);
+  }
+
+  /** The path's branch id, checked like a branch id in a body. */
+  String pathBranchId(String branchId, String gid) {
+    return id("branchId", branchId, gid);
+  }
+
+  /** The longest reason an operator may give for finishing a branch by hand. */
+  static final int REASON_LENGTH_MAX = 500;
+
+  /** An operator's reason: required, not blank, at most {@value #REASON_LENGTH_MAX} characters, on one line. */
+  String reason(FinishBranchRequest r, String gid) {
+    String reason = r.reason() == null ? "" : r.reason().strip();
+    if (reason.isEmpty()) {
+      throw invalid("reason is required: say why the branch is finished by hand", gid);
+    }
+    if (reason.length() > REASON_LENGTH_MAX) {
+      throw invalid("reason is longer than " + REASON_LENGTH_MAX + " characters", gid);
+    }
+    if (reason.chars().anyMatch(Character::isISOControl)) {
+      throw invalid("reason must be one line of text without control characters", gid);
+    }
+    return reason;
   }
 
   /**

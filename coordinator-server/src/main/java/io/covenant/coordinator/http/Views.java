@@ -28,7 +28,7 @@ final class Views {
           b.id(), b.status(), b.forwardUrl(), b.backwardUrl(), payload(b.payload()),
           saga ? b.dependsOn() : null,
           saga ? b.pivot() : null,
-          b.attempts(), b.lastError(), b.nextAttemptAt()));
+          b.attempts(), b.lastError(), b.nextAttemptAt(), b.resolution()));
     }
     return new TransactionView(
         tx.gid(), tx.mode(), tx.status(), tx.createdAt(), tx.updatedAt(),

@@ -32,12 +32,15 @@ import java.util.List;
  *   byte     status code       REGISTERED=1, PENDING=2, SUCCEEDED=3, FAILED=4, CONFIRMED=5,
  *                              CANCELLED=6, COMMITTED=7, ROLLED_BACK=8, COMPENSATED=9, SKIPPED=10
  *   byte     flags             bit 0: backwardUrl, 1: payload, 2: callTimeout, 3: lastError,
- *                              4: nextAttemptAt present; bit 5: pivot
+ *                              4: nextAttemptAt present; bit 5: pivot; bit 6: resolution present
  *   string   forwardUrl, [string backwardUrl], [string payload]
  *   varint   dependsOn count, then that many strings
  *   varint   attemptsMax (zigzag), varint attempts (zigzag)
- *   [varlong callTimeout in nanoseconds (zigzag)], [string lastError], [instant nextAttemptAt]
+ *   [varlong callTimeout in nanoseconds (zigzag)], [string lastError], [instant nextAttemptAt],
+ *   [string resolution]
  * </pre>
+ * Flag bit 6 and its field came later within version 1: records written before never set it, so
+ * they read as they always did.
  * A {@code string} is its UTF-8 byte length (varint) and the bytes; an {@code instant} is epoch
  * seconds (zigzag varlong) and nanoseconds (varint). Varints are unsigned LEB128. Enum codes are
  * explicit constants of this format, never ordinals, so reordering an enum cannot change what an
@@ -67,7 +70,8 @@ public final class TxCodec {
   private static final int BRANCH_LAST_ERROR = 1 << 3;
   private static final int BRANCH_NEXT_ATTEMPT_AT = 1 << 4;
   private static final int BRANCH_PIVOT = 1 << 5;
-  private static final int BRANCH_FLAGS = (1 << 6) - 1;
+  private static final int BRANCH_RESOLUTION = 1 << 6;
+  private static final int BRANCH_FLAGS = (1 << 7) - 1;
 
   private TxCodec() {}
 
@@ -141,7 +145,8 @@ public final class TxCodec {
         | (b.callTimeout() != null ? BRANCH_CALL_TIMEOUT : 0)
         | (b.lastError() != null ? BRANCH_LAST_ERROR : 0)
         | (b.nextAttemptAt() != null ? BRANCH_NEXT_ATTEMPT_AT : 0)
-        | (b.pivot() ? BRANCH_PIVOT : 0);
+        | (b.pivot() ? BRANCH_PIVOT : 0)
+        | (b.resolution() != null ? BRANCH_RESOLUTION : 0);
     w.writeByte(flags);
     w.writeString(b.forwardUrl());
     if (b.backwardUrl() != null) {
@@ -166,6 +171,9 @@ public final class TxCodec {
     if (b.nextAttemptAt() != null) {
       w.writeInstant(b.nextAttemptAt());
     }
+    if (b.resolution() != null) {
+      w.writeString(b.resolution());
+    }
   }
 
   private static Branch readBranch(Reader r) {
@@ -185,8 +193,9 @@ public final class TxCodec {
     Duration callTimeout = (flags & BRANCH_CALL_TIMEOUT) != 0 ? Duration.ofNanos(unzigzag(r.readVarLong())) : null;
     String lastError = (flags & BRANCH_LAST_ERROR) != 0 ? r.readString() : null;
     Instant nextAttemptAt = (flags & BRANCH_NEXT_ATTEMPT_AT) != 0 ? r.readInstant() : null;
+    String resolution = (flags & BRANCH_RESOLUTION) != 0 ? r.readString() : null;
     return new Branch(id, status, forwardUrl, backwardUrl, payload, dependsOn, (flags & BRANCH_PIVOT) != 0,
-        attemptsMax, callTimeout, attempts, lastError, nextAttemptAt);
+        attemptsMax, callTimeout, attempts, lastError, nextAttemptAt, resolution);
   }
 
   /** A first guess at the encoded size, so that a typical record needs no buffer growth. */
@@ -196,7 +205,8 @@ public final class TxCodec {
       n += 40 + b.id().length() + b.forwardUrl().length()
           + (b.backwardUrl() == null ? 0 : b.backwardUrl().length())
           + (b.payload() == null ? 0 : b.payload().length())
-          + (b.lastError() == null ? 0 : b.lastError().length());
+          + (b.lastError() == null ? 0 : b.lastError().length())
+          + (b.resolution() == null ? 0 : b.resolution().length());
       for (String d : b.dependsOn()) {
         n += 1 + d.length();
       }

@@ -454,6 +454,67 @@ class CoreTest {
     }
   }
 
+  @Nested
+  class Operator {
+    static final String BY_HAND = "finished by hand by 'ops': refund done in the bank's portal";
+
+    @Test
+    void finishingABranchCountsAsItsDueCallSucceedingAndKeepsWhoAndWhy() {
+      GlobalTx tx = changed(tccWithTwoBranches(), new Event.Commit(at(3)));
+      tx = changed(tx, new Event.CallFailed("pay", Op.CONFIRM, false, "503", 0.5, at(4)));
+      tx = changed(tx, new Event.CallSucceeded("stock", Op.CONFIRM, at(5)));
+
+      tx = changed(tx, new Event.Finish("pay", BY_HAND, at(6)));
+
+      assertThat(tx.status()).isEqualTo(COMMITTED);
+      Branch pay = tx.findBranch("pay").orElseThrow();
+      assertThat(pay.status()).isEqualTo(CONFIRMED);
+      assertThat(pay.resolution()).isEqualTo(BY_HAND);
+      assertThat(pay.lastError()).isNull();
+      assertThat(tx.findBranch("stock").orElseThrow().resolution()).isNull();
+    }
+
+    @Test
+    void finishingFollowsTheDecisionAndNeverMakesOne() {
+      GlobalTx rollingBack = changed(tccWithTwoBranches(), new Event.Rollback("client", at(3)));
+      assertThat(status(changed(rollingBack, new Event.Finish("stock", BY_HAND, at(4))), "stock")).isEqualTo(CANCELLED);
+
+      assertThat(rejected(tccWithTwoBranches(), new Event.Finish("stock", BY_HAND, at(4))).code())
+          .isEqualTo(ErrorCode.TRANSACTION_NOT_DECIDED);
+      assertThat(rejected(rollingBack, new Event.Finish("nope", BY_HAND, at(4))).code()).isEqualTo(ErrorCode.BRANCH_NOT_FOUND);
+    }
+
+    @Test
+    void aFinishedBranchStaysAsItIsWhateverArrivesLater() {
+      GlobalTx tx = changed(changed(tccWithTwoBranches(), new Event.Commit(at(3))), new Event.Finish("stock", BY_HAND, at(4)));
+      assertThat(core.on(tx, new Event.Finish("stock", "again", at(5)))).isInstanceOf(Unchanged.class);
+      assertThat(core.on(tx, new Event.CallSucceeded("stock", Op.CONFIRM, at(5)))).isInstanceOf(Unchanged.class);
+      assertThat(core.on(tx, new Event.CallFailed("stock", Op.CONFIRM, true, "409", 0.5, at(5)))).isInstanceOf(Unchanged.class);
+    }
+
+    @Test
+    void aSagaStepIsFinishedOnlyWhenItsCallIsDue() {
+      GlobalTx tx = sequentialSaga(3);
+      tx = changed(tx, new Event.CallSucceeded("s1", Op.ACTION, at(1)));
+      tx = changed(tx, new Event.CallSucceeded("s2", Op.ACTION, at(2)));
+      tx = changed(tx, new Event.CallFailed("s3", Op.ACTION, true, "409 out of stock", 0.5, at(3)));
+      assertThat(calls(core.plan(tx, at(3), Set.of()))).containsExactly("s3:compensate");
+      // Compensation runs in reverse: s1 is not due before s3 and s2 are compensated.
+      assertThat(rejected(tx, new Event.Finish("s1", BY_HAND, at(4))).code()).isEqualTo(ErrorCode.BRANCH_NOT_DUE);
+      tx = changed(tx, new Event.Finish("s3", BY_HAND, at(4)));
+      assertThat(status(tx, "s3")).isEqualTo(COMPENSATED);
+      assertThat(calls(core.plan(tx, at(4), Set.of()))).containsExactly("s2:compensate");
+    }
+
+    @Test
+    void retryNowMakesCallsWaitingForTheirBackoffDue() {
+      GlobalTx tx = changed(tccWithTwoBranches(), new Event.Commit(at(3)));
+      tx = changed(tx, new Event.CallFailed("pay", Op.CONFIRM, false, "503", 0.5, at(4)));
+      assertThat(calls(core.plan(tx, at(5), Set.of("stock")))).isEmpty();
+      assertThat(calls(core.plan(tx, at(5), Set.of("stock"), true))).containsExactly("pay:confirm");
+    }
+  }
+
   @Test
   void backoffDoublesUpToTheCapAndJitterSpreadsTheUpperHalf() {
     RetryPolicy p = new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(1));

@@ -62,7 +62,7 @@ class TxCodecTest {
   void roundTripsATransactionWithEveryOptionalFieldSet() {
     Branch full = new Branch("reserve", BranchStatus.FAILED, "http://stock/reserve", "http://stock/release",
         "{\"sku\":\"A-1\"}", List.of("a", "b", "c"), true, 7, Duration.ofMillis(1500), 6, "connection refused",
-        T0.plusNanos(123_456_789));
+        T0.plusNanos(123_456_789), "finished by hand by 'ops': released in the warehouse system");
     GlobalTx tx = new GlobalTx("g", Mode.SAGA, GlobalStatus.ROLLING_BACK, T0, T0.plusSeconds(3).plusNanos(1),
         T0.plusSeconds(60), "step reserve failed", 42, List.of(full));
     assertThat(roundTrip(tx)).isEqualTo(tx);
