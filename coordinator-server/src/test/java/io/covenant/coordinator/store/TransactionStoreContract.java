@@ -79,11 +79,17 @@ public abstract class TransactionStoreContract {
 
   /** The error code {@code future} fails with; fails the test if it succeeds. */
   protected static ErrorCode failureOf(Future<?> future) throws InterruptedException, TimeoutException {
+    Throwable failure = catchFailure(future);
+    assertThat(failure).isInstanceOf(CovenantException.class);
+    return ((CovenantException) failure).code();
+  }
+
+  /** What {@code future} fails with; fails the test if it succeeds. */
+  protected static Throwable catchFailure(Future<?> future) throws InterruptedException, TimeoutException {
     try {
       future.toCompletionStage().toCompletableFuture().get(10, SECONDS);
     } catch (ExecutionException e) {
-      assertThat(e.getCause()).isInstanceOf(CovenantException.class);
-      return ((CovenantException) e.getCause()).code();
+      return e.getCause();
     }
     return fail("expected a failure, but the store answered success");
   }

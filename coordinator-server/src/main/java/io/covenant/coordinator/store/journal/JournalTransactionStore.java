@@ -11,6 +11,7 @@ import io.covenant.protocol.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.zip.CRC32C;
 import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
 import org.apache.activemq.artemis.core.journal.IOCompletion;
 import org.apache.activemq.artemis.core.journal.JournalUpdateCallback;
@@ -114,8 +117,15 @@ import org.slf4j.LoggerFactory;
 public final class JournalTransactionStore implements TransactionStore {
   private static final Logger log = LoggerFactory.getLogger(JournalTransactionStore.class);
 
-  /** The Artemis user record type of a transaction record. Part of the on-disk format. */
-  static final byte TX_RECORD = 1;
+  /**
+   * The Artemis user record type of a transaction record: its {@link TxCodec} bytes, then their
+   * CRC32C (4 bytes, big-endian), so that a record damaged on disk stops the start instead of
+   * being read as something else. Part of the on-disk format.
+   */
+  static final byte TX_RECORD = 2;
+  /** The first record type: the TxCodec bytes alone. Still read; no longer written. */
+  static final byte TX_RECORD_UNCHECKED = 1;
+  private static final int CHECKSUM_BYTES = 4;
   static final String FILE_PREFIX = "covenant";
   static final String FILE_EXTENSION = "cvj";
   private static final String LOCK_FILE = "covenant-journal.lock";
@@ -199,6 +209,7 @@ public final class JournalTransactionStore implements TransactionStore {
     }
     // Every update carries the whole transaction, so compaction may keep only the last one of each record.
     journal.replaceableRecord(TX_RECORD);
+    journal.replaceableRecord(TX_RECORD_UNCHECKED);
     recordSizeMax = journal.getMaxRecordSize() - JournalImpl.SIZE_ADD_RECORD - 1;
     try {
       journal.start();
@@ -296,13 +307,9 @@ public final class JournalTransactionStore implements TransactionStore {
     List<Long> stale = new ArrayList<>();
     for (Map.Entry<Long, RecordInfo> e : replay.live.entrySet()) {
       RecordInfo info = e.getValue();
-      if (info.userRecordType != TX_RECORD) {
-        throw new CovenantException(ErrorCode.STORE_UNAVAILABLE,
-            "journal record " + info.id + " has type " + info.userRecordType + ", which this coordinator does not know");
-      }
       GlobalTx tx;
       try {
-        tx = TxCodec.decode(info.data);
+        tx = TxCodec.decode(checked(info));
       } catch (IllegalArgumentException ex) {
         throw new CovenantException(ErrorCode.STORE_UNAVAILABLE, "journal record " + info.id + ": " + ex.getMessage(), null, ex);
       }
@@ -542,12 +549,36 @@ public final class JournalTransactionStore implements TransactionStore {
   }
 
   private byte[] encode(GlobalTx tx) {
-    byte[] record = TxCodec.encode(tx);
-    if (record.length > recordSizeMax) {
-      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, "transaction " + tx.gid() + " takes " + record.length
+    byte[] body = TxCodec.encode(tx);
+    if (body.length + CHECKSUM_BYTES > recordSizeMax) {
+      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, "transaction " + tx.gid() + " takes " + (body.length + CHECKSUM_BYTES)
           + " bytes; a journal record holds at most " + recordSizeMax + " (raise bufferSizeBytes)", tx.gid());
     }
+    byte[] record = Arrays.copyOf(body, body.length + CHECKSUM_BYTES);
+    ByteBuffer.wrap(record, body.length, CHECKSUM_BYTES).putInt(crc32c(record, body.length));
     return record;
+  }
+
+  /** The TxCodec bytes of a replayed record, once its type and checksum say they are intact. */
+  private static byte[] checked(RecordInfo info) {
+    if (info.userRecordType == TX_RECORD_UNCHECKED) {
+      return info.data;
+    }
+    if (info.userRecordType != TX_RECORD) {
+      throw new IllegalArgumentException("type " + info.userRecordType + " is not one this coordinator knows");
+    }
+    int length = info.data.length - CHECKSUM_BYTES;
+    if (length < 0 || ByteBuffer.wrap(info.data, length, CHECKSUM_BYTES).getInt() != crc32c(info.data, length)) {
+      throw new IllegalArgumentException("the record fails its checksum: the journal file is damaged "
+          + "(restore the journal directory from a backup, or move the damaged file aside knowingly)");
+    }
+    return Arrays.copyOf(info.data, length);
+  }
+
+  private static int crc32c(byte[] bytes, int length) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, 0, length);
+    return (int) crc.getValue();
   }
 
   /** Why a write is refused now, or null. */

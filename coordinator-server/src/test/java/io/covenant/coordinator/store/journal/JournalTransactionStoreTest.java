@@ -169,24 +169,82 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
     assertThat(await(store.list(TxQuery.all(10))).items()).hasSize(1);
   }
 
-  @Test
-  void aRecordThatCannotBeDecodedStopsTheStoreFromOpening() throws Exception {
-    await(store.create(TxFixtures.active("good", T0)));
-    await(store.close());
-    store = null;
-
-    // Append a record this coordinator cannot read, straight through Artemis.
+  /** Appends a record straight through Artemis, as an older (or damaged) coordinator might have. */
+  private void appendRaw(byte type, byte[] data) throws Exception {
     JournalSettings s = settings();
     NIOSequentialFileFactory files = new NIOSequentialFileFactory(s.directory().toFile(), true, 1);
     JournalImpl raw = new JournalImpl(s.fileSizeBytes(), s.minFiles(), s.poolSize(), 0, 0, files,
         JournalTransactionStore.FILE_PREFIX, JournalTransactionStore.FILE_EXTENSION, 1);
     raw.start();
     raw.loadInternalOnly();
-    byte formatVersionFromTheFuture = 99;
-    raw.appendAddRecord(1_000_000, JournalTransactionStore.TX_RECORD, new byte[] {formatVersionFromTheFuture, 1, 2, 3}, true);
+    raw.appendAddRecord(1_000_000, type, data, true);
     raw.stop();
     files.stop();
+  }
 
-    assertThat(failureOf(JournalTransactionStore.open(s))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+  @Test
+  void aRecordThatCannotBeDecodedStopsTheStoreFromOpening() throws Exception {
+    await(store.create(TxFixtures.active("good", T0)));
+    await(store.close());
+    store = null;
+
+    byte formatVersionFromTheFuture = 99;
+    appendRaw(JournalTransactionStore.TX_RECORD_UNCHECKED, new byte[] {formatVersionFromTheFuture, 1, 2, 3});
+
+    assertThat(failureOf(JournalTransactionStore.open(settings()))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+  }
+
+  @Test
+  void aRecordDamagedOnDiskFailsItsChecksumAndStopsTheStartInsteadOfBeingMisread() throws Exception {
+    await(store.create(TxFixtures.active("order-4711", T0)));
+    await(store.close());
+    store = null;
+    // One flipped bit inside the record's body: Artemis's size checks still pass, and the body
+    // would decode as another gid ("order-4701") if nothing checked it.
+    boolean flipped = false;
+    try (var files = java.nio.file.Files.list(dir.resolve("journal"))) {
+      for (Path f : files.filter(f -> f.toString().endsWith("." + JournalTransactionStore.FILE_EXTENSION)).toList()) {
+        byte[] bytes = java.nio.file.Files.readAllBytes(f);
+        int at = indexOf(bytes, "order-4711".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (at >= 0) {
+          bytes[at + 8] ^= 0x01;
+          java.nio.file.Files.write(f, bytes);
+          flipped = true;
+        }
+      }
+    }
+    assertThat(flipped).isTrue();
+
+    Throwable failure = catchFailure(JournalTransactionStore.open(settings()));
+    assertThat(failure).isInstanceOf(io.covenant.protocol.CovenantException.class).hasMessageContaining("checksum");
+    assertThat(((io.covenant.protocol.CovenantException) failure).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+  }
+
+  @Test
+  void recordsOfTheFirstFormatWithoutAChecksumStillLoad() throws Exception {
+    await(store.close());
+    store = null;
+    GlobalTx old = TxFixtures.active("written-before-checksums", T0);
+    appendRaw(JournalTransactionStore.TX_RECORD_UNCHECKED, io.covenant.coordinator.store.TxCodec.encode(old));
+
+    store = await(JournalTransactionStore.open(settings()));
+    assertThat(await(store.find(old.gid()))).contains(old);
+    GlobalTx next = TxFixtures.touched(old, T0.plusSeconds(1));
+    await(store.update(next, old.version()));
+    store = reopen();
+    assertThat(await(store.find(old.gid()))).contains(next);
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 }
