@@ -18,13 +18,17 @@ import java.util.Optional;
 /**
  * A simulated store with an explicit fsync: writes are accepted (and compare-and-set checked)
  * at once, but become durable, and their futures complete, only at the next {@link #sync}. A
- * {@link #crash} loses every accepted write that was not synced, and its futures never complete,
- * exactly what a process killed between write and fsync sees.
+ * {@link #crash} in the middle of an fsync keeps the writes that reached the disk before it, in
+ * order, without acknowledging them; the next one is torn (dropped at the next start, as the
+ * journal drops a torn last record) and the rest are lost: exactly what a process killed between
+ * write and fsync sees.
  */
 final class SimStore implements TransactionStore {
+  private record Pending(GlobalTx tx, Promise<Void> promise) {}
+
   private final Map<String, GlobalTx> durable = new HashMap<>();
   private Map<String, GlobalTx> accepted = new HashMap<>();
-  private final List<Runnable> unsynced = new ArrayList<>();
+  private final List<Pending> unsynced = new ArrayList<>();
   private final SimWorld world;
 
   SimStore(SimWorld world) {
@@ -35,30 +39,38 @@ final class SimStore implements TransactionStore {
     return durable;
   }
 
-  boolean hasUnsynced() {
-    return !unsynced.isEmpty();
+  int unsyncedCount() {
+    return unsynced.size();
   }
 
   /** Makes every accepted write durable, in order, then completes their futures. */
   void sync() {
-    List<Runnable> batch = new ArrayList<>(unsynced);
+    List<Pending> batch = new ArrayList<>(unsynced);
     unsynced.clear();
-    batch.forEach(Runnable::run);
+    for (Pending p : batch) {
+      reachDisk(p.tx());
+      p.promise().complete();
+    }
   }
 
-  void crash() {
+  /** Kills the process mid-fsync: the first {@code reachedDisk} unsynced writes are durable, unacknowledged. */
+  void crash(int reachedDisk) {
+    for (int i = 0; i < reachedDisk; i++) {
+      reachDisk(unsynced.get(i).tx());
+    }
     unsynced.clear();
     accepted = new HashMap<>(durable);
+  }
+
+  private void reachDisk(GlobalTx tx) {
+    durable.put(tx.gid(), tx);
+    world.onDurable(tx);
   }
 
   private Future<Void> accept(GlobalTx tx) {
     accepted.put(tx.gid(), tx);
     Promise<Void> promise = Promise.promise();
-    unsynced.add(() -> {
-      durable.put(tx.gid(), tx);
-      world.onDurable(tx);
-      promise.complete();
-    });
+    unsynced.add(new Pending(tx, promise));
     world.requestSync();
     return promise.future();
   }

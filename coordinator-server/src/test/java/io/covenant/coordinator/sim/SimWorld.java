@@ -192,11 +192,14 @@ final class SimWorld {
     engine.start();
   }
 
-  /** Kills the coordinator: its timers and pending answers vanish, unsynced writes are lost. */
+  /**
+   * Kills the coordinator: its timers and pending answers vanish; of the writes not yet synced, a
+   * prefix (chosen by the seed) reached the disk unacknowledged and the rest are lost.
+   */
   void crash(Duration downFor) {
     crashes++;
     incarnation++;
-    store.crash();
+    store.crash(random.nextInt(store.unsyncedCount() + 1));
     syncRequested = false;
     engine = null;
     int restartOf = incarnation;
