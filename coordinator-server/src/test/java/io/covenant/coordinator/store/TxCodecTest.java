@@ -93,7 +93,7 @@ class TxCodecTest {
     String payload = "{\"city\":\"Zürich\",\"icon\":\"🚀\"}";
     GlobalTx tx = new GlobalTx("g", Mode.TCC, GlobalStatus.ACTIVE, T0, T0, null, null, 1,
         List.of(Branch.registered("b", "http://h/c", "http://h/x", payload)));
-    assertThat(indexOf(TxCodec.encode(tx), payload.getBytes(StandardCharsets.UTF_8))).isPositive();
+    assertThat(TxFixtures.indexOf(TxCodec.encode(tx), payload.getBytes(StandardCharsets.UTF_8))).isPositive();
   }
 
   @Test
@@ -153,18 +153,5 @@ class TxCodecTest {
       text += b.id().length() + b.forwardUrl().length() + b.backwardUrl().length() + (b.payload() == null ? 0 : b.payload().length());
     }
     assertThat(TxCodec.encode(tx).length).isLessThan(text + tx.gid().length() + 64);
-  }
-
-  private static int indexOf(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }

@@ -77,4 +77,18 @@ public final class TxFixtures {
     return new Branch(b.id(), status, b.forwardUrl(), b.backwardUrl(), b.payload(), b.dependsOn(), b.pivot(),
         b.attemptsMax(), b.callTimeout(), 0, null, null);
   }
+
+  /** Where {@code needle} first occurs in {@code haystack}, or -1: to find a record's bytes in a file. */
+  public static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
 }

@@ -205,7 +205,7 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
     try (var files = java.nio.file.Files.list(dir.resolve("journal"))) {
       for (Path f : files.filter(f -> f.toString().endsWith("." + JournalTransactionStore.FILE_EXTENSION)).toList()) {
         byte[] bytes = java.nio.file.Files.readAllBytes(f);
-        int at = indexOf(bytes, "order-4711".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        int at = TxFixtures.indexOf(bytes, "order-4711".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         if (at >= 0) {
           bytes[at + 8] ^= 0x01;
           java.nio.file.Files.write(f, bytes);
@@ -233,18 +233,5 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
     await(store.update(next, old.version()));
     store = reopen();
     assertThat(await(store.find(old.gid()))).contains(next);
-  }
-
-  private static int indexOf(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }
