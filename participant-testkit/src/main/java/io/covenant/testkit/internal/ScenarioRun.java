@@ -109,7 +109,10 @@ final class ScenarioRun {
   Answer settle(Op op) {
     Answer answer = once(op);
     for (int attempt = 1; answer.transientFailure() && attempt < settings.attemptsMax(); attempt++) {
-      answer = once(op);
+      Answer again = await(suite.caller().send(suite.caller().url(op), branch, op.code()));
+      lines.add(++calls + ". " + op.code() + " (sent again) -> "
+          + (again.describe().equals(answer.describe()) ? "the same" : again.describe()));
+      answer = again;
     }
     history.add(op.code());
     return answer;
