@@ -46,7 +46,12 @@ public final class Suite {
   public void run(Scenario scenario) {
     // Learned first: the baselines' own calls must not fall inside this scenario's before and after,
     // which matters to a probe that reads a global figure.
-    baselines();
+    try {
+      baselines();
+    } catch (ScenarioError error) {
+      throw new IllegalStateException(error.getMessage() + ", while learning the effects of the plain flows",
+          error.getCause());
+    }
     ScenarioRun run = new ScenarioRun(this, scenario.title(), newBranch(scenario.id()));
     try {
       run.start();
