@@ -6,7 +6,8 @@ package io.covenant.testkit;
  * The coordinator never sends this call, so the kit needs you to say how it is done, for example
  * by calling your service's own API or a test hook of it.
  *
- * <p>A phase one that throws ends the scenario as an error (not as a broken rule).
+ * <p>It runs on the test's thread, where the scenario's first call would be. A phase one that
+ * throws ends the scenario as an error (not as a broken rule).
  */
 @FunctionalInterface
 public interface PhaseOne {
