@@ -79,7 +79,7 @@ class BrokenParticipantsTest {
         .contains("1. cancel -> 500 (detail: cancel of branch kit-branch failed: java.lang.IllegalStateException:"
             + " nothing reserved for kit-undo-alone-")
         .contains("2. cancel (sent again) -> the same", "3. cancel (sent again) -> the same")
-        .contains("[null-compensation] cancel after no call was not done in 3 attempts; last answer 500");
+        .contains("[null-compensation] cancel was not done in 3 attempts; last answer 500");
   }
 
   @Test

@@ -31,6 +31,8 @@ final class ScenarioRun {
     }
   }
 
+  private static final String NO_CALL = "no call";
+
   private final Suite suite;
   private final Settings settings;
   private final String title;
@@ -71,7 +73,7 @@ final class ScenarioRun {
 
   /** The calls done so far, for messages: "try, confirm, confirm". */
   String history() {
-    return history.isEmpty() ? "no call" : String.join(", ", history);
+    return history.isEmpty() ? NO_CALL : String.join(", ", history);
   }
 
   List<RuleViolation> violations() {
@@ -133,10 +135,20 @@ final class ScenarioRun {
     return answers;
   }
 
-  /** Sends {@code first} and {@code second} at once; returns their answers in that order. */
-  List<Answer> race(Op first, Op second) {
-    CompletableFuture<Answer> a = suite.caller().send(suite.caller().url(first), branch, first.code());
-    CompletableFuture<Answer> b = suite.caller().send(suite.caller().url(second), branch, second.code());
+  /**
+   * Sends {@code first} and {@code second} at once, {@code second} a moment earlier when
+   * {@code secondLeads}; returns their answers in the order first, second.
+   */
+  List<Answer> race(Op first, Op second, boolean secondLeads) {
+    CompletableFuture<Answer> a;
+    CompletableFuture<Answer> b;
+    if (secondLeads) {
+      b = suite.caller().send(suite.caller().url(second), branch, second.code());
+      a = suite.caller().send(suite.caller().url(first), branch, first.code());
+    } else {
+      a = suite.caller().send(suite.caller().url(first), branch, first.code());
+      b = suite.caller().send(suite.caller().url(second), branch, second.code());
+    }
     List<Answer> answers = List.of(await(a), await(b));
     lines.add(++calls + ". " + first.code() + " and " + second.code() + " at once -> " + first.code() + " "
         + answers.get(0).describe() + ", " + second.code() + " " + answers.get(1).describe());
@@ -177,7 +189,7 @@ final class ScenarioRun {
     boolean repeat = history.contains(op.code());
     Answer answer = settle(op);
     if (!answer.done()) {
-      String which = (repeat ? "the repeated " : "") + op.code() + " after " + after;
+      String which = (repeat ? "the repeated " : "") + op.code() + (after.equals(NO_CALL) ? "" : " after " + after);
       if (answer.refused() && Shape.decided(op)) {
         violate(Rule.NO_REFUSAL_AFTER_DECISION, which + " was refused: " + answer.describe());
       } else if (answer.refused()) {

@@ -144,12 +144,14 @@ final class Scenarios {
     all.add(new Scenario("undo-concurrently", copies + " copies of " + un + " at once: take effect once",
         run -> concurrently(run, u, run.baselines().undo())));
 
-    // F racing U, several rounds: whatever the order, nothing may stay held.
+    // F racing U, several rounds: whatever the order, nothing may stay held. Even rounds send the
+    // undo a moment first, so that both orders get their chance.
     if (f != null) {
       for (int round = 1; round <= settings.races(); round++) {
+        boolean undoLeads = round % 2 == 0;
         all.add(new Scenario("race-" + round, fn + " racing its " + un + " (round " + round + " of " + settings.races()
             + "): nothing stays held", run -> {
-              List<Answer> answers = run.race(f, u);
+              List<Answer> answers = run.race(f, u, undoLeads);
               if (answers.get(1).refused()) {
                 run.violate(Rule.NO_REFUSAL_AFTER_DECISION, un + " was refused: " + answers.get(1).describe());
               } else if (!answers.get(1).done()) {
