@@ -46,12 +46,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (gid, branch, op) was already answered with a 2xx is recorded with {@code "repeat": true}: it is
  * a duplicate delivery that a real participant must treat as a no-op (the branch barrier does).
  *
+ * <p>Like a real participant, it refuses with 409 a {@code try} or {@code action} that arrives
+ * after a {@code cancel} or {@code compensate} of the same (gid, branch), whatever the path: the
+ * coordinator has already taken the branch back, so nothing the late call did would ever be undone
+ * (a suspended reservation). The undo counts from the moment it arrives.
+ *
  * <p>Calls are answered on a pool of threads, so a slow call never holds up the others.
  */
 public final class DemoParticipant {
 
   private static final Set<String> OPS =
       Set.of("try", "confirm", "cancel", "action", "compensate", "commit", "rollback");
+  /** The undo of each forward op: a try is taken back by its cancel, an action by its compensate. */
+  private static final Map<String, String> UNDO_OF = Map.of("try", "cancel", "action", "compensate");
   private static final int FAILURES_DEFAULT = 2;
   private static final long MILLIS_DEFAULT = 500;
   private static final long MILLIS_MAX = 600_000;
@@ -89,6 +96,7 @@ public final class DemoParticipant {
   private final ExecutorService executor;
   private final Map<Key, Integer> arrivals = new HashMap<>();
   private final Set<Key> succeeded = new HashSet<>();
+  private final Set<Key> undone = new HashSet<>();
   private final List<Call> calls = new ArrayList<>();
 
   private DemoParticipant(String name, HttpServer server, ExecutorService executor) {
@@ -201,6 +209,10 @@ public final class DemoParticipant {
       return reason(400, e.getMessage());
     }
     attempt[0] = arrive(key);
+    if (arrivesAfterItsUndo(key)) {
+      return reason(409, key.op() + " of branch " + key.branch() + " arrived after its " + UNDO_OF.get(key.op())
+          + "; refused, so that nothing is left reserved");
+    }
     switch (behaviour) {
       case "refuse":
         return reason(409, name + " refuses " + (key.op() == null ? "the call" : key.op())
@@ -235,6 +247,23 @@ public final class DemoParticipant {
     return arrivals.merge(key, 1, Integer::sum);
   }
 
+  /**
+   * Notes a cancel or compensate of the call's branch; true for a try or action whose undo has
+   * already arrived. Undo and check happen under one lock, so a try racing its cancel is either
+   * before it (and taken back by it) or after it (and refused).
+   */
+  private synchronized boolean arrivesAfterItsUndo(Key key) {
+    if (key.gid() == null || key.branch() == null || key.op() == null) {
+      return false;
+    }
+    if (UNDO_OF.containsValue(key.op())) {
+      undone.add(new Key(key.gid(), key.branch(), key.op()));
+      return false;
+    }
+    String undo = UNDO_OF.get(key.op());
+    return undo != null && undone.contains(new Key(key.gid(), key.branch(), undo));
+  }
+
   private synchronized Call record(String method, String path, Key key, int attempt, int status, String body) {
     boolean counted = attempt > 0;
     boolean repeat = counted && succeeded.contains(key);
@@ -251,6 +280,7 @@ public final class DemoParticipant {
     calls.clear();
     arrivals.clear();
     succeeded.clear();
+    undone.clear();
   }
 
   private void handleCalls(HttpExchange exchange, String method, String rawQuery) throws IOException {

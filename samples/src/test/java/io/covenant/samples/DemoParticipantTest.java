@@ -127,6 +127,23 @@ class DemoParticipantTest {
   }
 
   @Test
+  void refusesATryOrActionThatArrivesAfterItsCancelOrCompensate() throws Exception {
+    int cancel = call("/ok/cancel", "order-16", "stock", "cancel", "").statusCode();
+    HttpResponse<String> lateTry = call("/ok/try", "order-16", "stock", "try", "");
+    int lateFlakyTry = call("/flaky/try", "order-16", "stock", "try", "").statusCode();
+    int otherBranch = call("/ok/try", "order-16", "payment", "try", "").statusCode();
+    int compensate = call("/flaky/release", "order-17", "reserve", "compensate", "").statusCode();
+    int lateAction = call("/ok/reserve", "order-17", "reserve", "action", "").statusCode();
+    int tryBeforeItsCancel = call("/ok/try", "order-18", "stock", "try", "").statusCode();
+    call("/ok/cancel", "order-18", "stock", "cancel", "");
+
+    assertThat(List.of(cancel, lateTry.statusCode(), lateFlakyTry, otherBranch)).containsExactly(200, 409, 409, 200);
+    assertThat(JSON.readTree(lateTry.body()).path("reason").asText())
+        .isEqualTo("try of branch stock arrived after its cancel; refused, so that nothing is left reserved");
+    assertThat(List.of(compensate, lateAction, tryBeforeItsCancel)).containsExactly(503, 409, 200);
+  }
+
+  @Test
   void marksADeliveryOfAnAlreadySucceededCallAsRepeat() throws Exception {
     call("/ok/confirm", "order-9", "stock", "confirm", "");
     call("/ok/confirm", "order-9", "stock", "confirm", "");
