@@ -161,7 +161,9 @@ public final class Tcc {
     return new ByteBuddy()
         .subclass(type)
         .method(ElementMatchers.isAnnotatedWith(GlobalTransactional.class))
-        .intercept(MethodDelegation.to(interceptor))
+        .intercept(MethodDelegation.withDefaultConfiguration()
+            .filter(ElementMatchers.named("intercept"))   // the interceptor's entry point, never its helpers
+            .to(interceptor))
         .make()
         .load(type.getClassLoader(), strategy)
         .getLoaded();

@@ -328,6 +328,102 @@ class TccAnnotationsTest {
     assertThatThrownBy(() -> tcc.create(String.class)).isInstanceOf(IllegalArgumentException.class);
   }
 
+  /** Two actions in one class: each confirm and cancel names the action it finishes. */
+  public static class Warehouse {
+    final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @TccAction(name = "hold")
+    public void hold(String item) {
+      calls.add("hold " + item);
+    }
+
+    @TccAction(name = "ship")
+    public void ship(String item, int boxes) {
+      calls.add("ship " + item + " " + boxes);
+    }
+
+    @Confirm(action = "hold")
+    public void confirmHold(String item) {
+      calls.add("confirm hold " + item);
+    }
+
+    @Cancel(action = "hold")
+    public void cancelHold(String item) {
+      calls.add("cancel hold " + item);
+    }
+
+    @Confirm(action = "ship")
+    public void confirmShip(String item, int boxes) {
+      calls.add("confirm ship " + item + " " + boxes);
+    }
+
+    @Cancel(action = "ship")
+    public void cancelShip(String item, int boxes) {
+      calls.add("cancel ship " + item + " " + boxes);
+    }
+  }
+
+  @Test
+  void confirmAndCancelAreFoundByTheActionTheyName() throws Exception {
+    Warehouse warehouse = new Warehouse();
+    TccParticipant served = TccParticipant.builder(client).callbackUrl(participantUrl).withoutBarrier()
+        .bean(warehouse).build();
+    assertThat(served.actions()).containsExactly("hold", "ship");
+
+    var confirm = served.dispatcher().handle(java.util.Map.of("Covenant-Gid", "g-1", "Covenant-Branch", "ship",
+        "Covenant-Op", "confirm"), "[\"crate\", 3]".getBytes(java.nio.charset.StandardCharsets.UTF_8), "ship");
+    var cancel = served.dispatcher().handle(java.util.Map.of("Covenant-Gid", "g-1", "Covenant-Branch", "hold",
+        "Covenant-Op", "cancel"), "[\"crate\"]".getBytes(java.nio.charset.StandardCharsets.UTF_8), "hold");
+
+    assertThat(confirm.status()).isEqualTo(200);
+    assertThat(cancel.status()).isEqualTo(200);
+    assertThat(warehouse.calls).containsExactly("confirm ship crate 3", "cancel hold crate");
+  }
+
+  @Test
+  void aTryThatActsOutsideItsDatabaseIsCancelledForRealEvenWhenItFailed() throws Exception {
+    class Courier {
+      final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+      @TccAction(name = "book-courier", outsideEffects = true)
+      public void book(String parcel) {
+        calls.add("booked " + parcel);           // the outside effect happened
+        throw new IllegalStateException("then the local write failed");
+      }
+
+      @Confirm
+      public void confirm(String parcel) {
+        calls.add("confirmed " + parcel);
+      }
+
+      @Cancel
+      public void cancel(String parcel) {
+        calls.add("cancelled " + parcel);
+      }
+    }
+    Courier courier = new Courier();
+    URI courierUrl = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/courier");
+    TccParticipant served = TccParticipant.builder(client).callbackUrl(courierUrl).dataSource(db.dataSource())
+        .bean(courier).build();
+    server.createContext("/courier", served.httpHandler());
+    try {
+      TransactionView begun = client.begin(io.covenant.protocol.Mode.TCC, Duration.ofSeconds(30));
+      HttpRequest tryCall = HttpRequest.newBuilder(URI.create(courierUrl + "/book-courier"))
+          .header("Content-Type", "application/json")
+          .header("Covenant-Gid", begun.gid()).header("Covenant-Branch", "book-courier").header("Covenant-Op", "try")
+          .POST(HttpRequest.BodyPublishers.ofString("[\"p-1\"]")).build();
+
+      HttpResponse<String> failed = HttpClient.newHttpClient().send(tryCall, HttpResponse.BodyHandlers.ofString());
+      assertThat(failed.statusCode()).as(failed.body()).isEqualTo(500);
+      client.rollback(begun.gid());
+
+      assertEnded(begun.gid(), GlobalStatus.ROLLED_BACK);
+      assertThat(courier.calls).containsExactly("booked p-1", "cancelled p-1");
+    } finally {
+      server.removeContext("/courier");
+    }
+  }
+
   private static void assertEnded(String gid, GlobalStatus status) {
     assertThat(client.awaitEnd(gid, Duration.ofSeconds(15)).status()).isEqualTo(status);
   }
