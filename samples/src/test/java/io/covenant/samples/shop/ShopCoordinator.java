@@ -2,6 +2,7 @@ package io.covenant.samples.shop;
 
 import io.covenant.coordinator.Coordinator;
 import io.covenant.coordinator.config.CoordinatorConfig;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
@@ -22,10 +23,7 @@ final class ShopCoordinator implements AutoCloseable {
   }
 
   static ShopCoordinator start(Path journal) throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    int port = freePortBelowTheEphemeralRange();
     CoordinatorConfig config = CoordinatorConfig.builder()
         .httpHost("127.0.0.1")
         .httpPort(port)
@@ -38,6 +36,24 @@ final class ShopCoordinator implements AutoCloseable {
     ShopCoordinator c = new ShopCoordinator(config);
     c.coordinator = Coordinator.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     return c;
+  }
+
+  /**
+   * A free port below Linux's ephemeral range (32768 and up), so that while this coordinator is down
+   * for its restart, no other test's outgoing connection or port-0 server is likely to take it.
+   */
+  private static int freePortBelowTheEphemeralRange() throws IOException {
+    java.util.Random random = new java.util.Random();
+    IOException last = null;
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int candidate = 20_000 + random.nextInt(10_000);
+      try (ServerSocket probe = new ServerSocket(candidate, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return probe.getLocalPort();
+      } catch (IOException taken) {
+        last = taken;
+      }
+    }
+    throw new IOException("no free port found between 20000 and 30000", last);
   }
 
   URI uri() {
