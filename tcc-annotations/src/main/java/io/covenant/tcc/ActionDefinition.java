@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -147,9 +146,8 @@ record ActionDefinition(String name, Object bean, Method tryMethod, Method confi
   /** The try's arguments as the branch payload. */
   ArrayNode payload(ObjectMapper json, Object[] args) {
     ArrayNode array = json.createArrayNode();
-    Type[] types = tryMethod.getGenericParameterTypes();
-    for (int i = 0; i < types.length; i++) {
-      array.add(json.valueToTree(args == null ? null : args[i]));
+    for (int i = 0; i < parameterTypes.length; i++) {
+      array.add(json.<JsonNode>valueToTree(args == null ? null : args[i]));
     }
     return array;
   }

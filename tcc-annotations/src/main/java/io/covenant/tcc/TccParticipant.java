@@ -21,11 +21,13 @@ import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
 
@@ -101,8 +103,8 @@ public final class TccParticipant {
   }
 
   /** The barrier guarding the actions, if any ({@link Builder#withoutBarrier()} makes none). */
-  public java.util.Optional<Barrier> barrier() {
-    return java.util.Optional.ofNullable(barrier);
+  public Optional<Barrier> barrier() {
+    return Optional.ofNullable(barrier);
   }
 
   /**
@@ -132,7 +134,7 @@ public final class TccParticipant {
     for (Method m : api.getMethods()) {
       for (ActionDefinition a : actions.values()) {
         if (a.bean() == bean && a.tryMethod().getName().equals(m.getName())
-            && java.util.Arrays.equals(a.tryMethod().getParameterTypes(), m.getParameterTypes())) {
+            && Arrays.equals(a.tryMethod().getParameterTypes(), m.getParameterTypes())) {
           byMethod.put(m, a);
         }
       }
