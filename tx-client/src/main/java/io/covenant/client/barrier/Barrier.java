@@ -569,15 +569,20 @@ public final class Barrier {
     }
 
     /**
-     * The barrier. Connects to the database when the dialect is not set or the table is to be created.
+     * The barrier. Connects to the database once: to find the dialect when it is not set, and to
+     * create the table ({@link #createTable}) or else check that it is there.
      *
      * @throws SQLException when the database cannot be reached or the table cannot be created
+     * @throws IllegalStateException when the table is missing and {@code createTable} is off
      */
     public Barrier build() throws SQLException {
       SqlDialect d = dialect;
-      if (d == null) {
-        try (Connection connection = dataSource.getConnection()) {
+      try (Connection connection = dataSource.getConnection()) {
+        if (d == null) {
           d = SqlDialect.of(connection.getMetaData());
+        }
+        if (!createTable) {
+          checkTable(connection, d);
         }
       }
       Barrier barrier = new Barrier(dataSource, d, table, mode, purgeBatchSize);
@@ -585,6 +590,21 @@ public final class Barrier {
         barrier.createTable();
       }
       return barrier;
+    }
+
+    private void checkTable(Connection connection, SqlDialect d) throws SQLException {
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(true);
+      try (Statement probe = connection.createStatement()) {
+        probe.executeQuery("SELECT gid, branch_id, op, origin, state, created_at FROM " + table + " WHERE 1 = 0")
+            .close();
+      } catch (SQLException missing) {
+        throw new IllegalStateException("the barrier table " + table + " is missing or incomplete: apply "
+            + d.ddlResource() + " (shipped in tx-client), or build with createTable(true); the database said: "
+            + missing.getMessage(), missing);
+      } finally {
+        connection.setAutoCommit(autoCommit);
+      }
     }
   }
 }

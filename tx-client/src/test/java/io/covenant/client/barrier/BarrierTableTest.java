@@ -35,6 +35,17 @@ class BarrierTableTest {
 
   @ParameterizedTest
   @EnumSource(TestDatabase.Kind.class)
+  void aMissingTableIsNamedAtBuildWithTheDdlToApply(TestDatabase.Kind kind) throws Exception {
+    try (TestDatabase db = TestDatabase.create(kind, 2)) {
+      assertThatThrownBy(() -> Barrier.builder(db.dataSource()).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("covenant_barrier is missing")
+          .hasMessageContaining(db.dialect().ddlResource());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
   void worksOnATableOfAnotherName(TestDatabase.Kind kind) throws Exception {
     try (TestDatabase db = TestDatabase.create(kind, 2)) {
       Barrier barrier = Barrier.builder(db.dataSource()).table("stock_barrier").createTable(true).build();
