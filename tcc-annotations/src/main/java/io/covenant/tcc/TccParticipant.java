@@ -64,11 +64,13 @@ public final class TccParticipant {
   private final Barrier barrier;
   private final ObjectMapper json;
   private final Map<String, ActionDefinition> actions;
+  private final boolean registersBranches;
   private final ParticipantDispatcher dispatcher;
 
   private TccParticipant(CovenantClient client, String callbackUrl, Barrier barrier, ObjectMapper json,
-      Map<String, ActionDefinition> actions) {
+      Map<String, ActionDefinition> actions, boolean registersBranches) {
     this.client = client;
+    this.registersBranches = registersBranches;
     this.callbackUrl = callbackUrl;
     this.barrier = barrier;
     this.json = json;
@@ -174,15 +176,17 @@ public final class TccParticipant {
 
   /** Registers the branch, then runs the try behind the barrier. */
   private void runTry(ActionDefinition action, String gid, String branchId, Object[] args) throws Exception {
-    ArrayNode payload = action.payload(json, args);
-    String url = callbackUrl + "/" + action.name();
-    try {
-      client.registerTcc(gid, branchId, url, url, payload);
-    } catch (CovenantClientException e) {
-      if (e.code() == ErrorCode.TRANSACTION_NOT_ACTIVE || e.code() == ErrorCode.TRANSACTION_NOT_FOUND) {
-        throw new BusinessRefusal("the try of branch " + branchId + " is not run: " + e.detail(), e);
+    if (registersBranches) {
+      ArrayNode payload = action.payload(json, args);
+      String url = callbackUrl + "/" + action.name();
+      try {
+        client.registerTcc(gid, branchId, url, url, payload);
+      } catch (CovenantClientException e) {
+        if (e.code() == ErrorCode.TRANSACTION_NOT_ACTIVE || e.code() == ErrorCode.TRANSACTION_NOT_FOUND) {
+          throw new BusinessRefusal("the try of branch " + branchId + " is not run: " + e.detail(), e);
+        }
+        throw e;
       }
-      throw e;
     }
     if (barrier == null) {
       Invocations.invoke(action.tryMethod(), action.bean(), args);
@@ -220,6 +224,7 @@ public final class TccParticipant {
     private boolean withoutBarrier;
     private boolean createBarrierTable;
     private ObjectMapper json = TccJson.mapper();
+    private boolean registersBranches = true;
     private final List<Object> beans = new ArrayList<>();
 
     private Builder(CovenantClient client) {
@@ -268,6 +273,17 @@ public final class TccParticipant {
       return this;
     }
 
+    /**
+     * Whether a try registers its branch before it runs (the default). Turn it off only when every
+     * initiator registers each branch itself before calling the try, with this participant's
+     * {@code <callbackUrl>/<action>} as confirm and cancel URL and the arguments as a JSON array as
+     * payload: a non-Java initiator, or a test kit that calls the endpoints directly.
+     */
+    public Builder registersBranches(boolean registersBranches) {
+      this.registersBranches = registersBranches;
+      return this;
+    }
+
     /** A bean with {@link TccAction} methods to serve. */
     public Builder bean(Object bean) {
       beans.add(Objects.requireNonNull(bean, "bean"));
@@ -312,7 +328,7 @@ public final class TccParticipant {
       while (base.endsWith("/")) {
         base = base.substring(0, base.length() - 1);
       }
-      return new TccParticipant(client, base, guard, json, Collections.unmodifiableMap(actions));
+      return new TccParticipant(client, base, guard, json, Collections.unmodifiableMap(actions), registersBranches);
     }
   }
 }

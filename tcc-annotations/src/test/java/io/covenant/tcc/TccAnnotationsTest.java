@@ -424,6 +424,23 @@ class TccAnnotationsTest {
     }
   }
 
+  @Test
+  void aParticipantWhoseInitiatorsRegisterTheBranchesRunsTheTryWithoutRegistering() throws Exception {
+    TccParticipant served = TccParticipant.builder(client).callbackUrl(participantUrl).dataSource(db.dataSource())
+        .registersBranches(false).bean(new StockService()).build();
+    java.util.Map<String, String> headers = new java.util.HashMap<>(java.util.Map.of(
+        "Covenant-Gid", "registered-by-the-initiator", "Covenant-Branch", "reserve-stock", "Covenant-Op", "try"));
+    byte[] args = "[\"A-1\", 4]".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThat(served.dispatcher().handle(headers, args, "reserve-stock").status()).isEqualTo(200);
+    assertThat(served.dispatcher().handle(headers, args, "reserve-stock").status()).isEqualTo(200);
+    headers.put("Covenant-Op", "confirm");
+    assertThat(served.dispatcher().handle(headers, args, "reserve-stock").status()).isEqualTo(200);
+
+    assertThat(stock()).containsExactly(6, 0, 4);
+    assertThat(client.find("registered-by-the-initiator")).isEmpty();
+  }
+
   private static void assertEnded(String gid, GlobalStatus status) {
     assertThat(client.awaitEnd(gid, Duration.ofSeconds(15)).status()).isEqualTo(status);
   }
