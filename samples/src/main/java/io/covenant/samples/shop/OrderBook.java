@@ -16,13 +16,11 @@ public class OrderBook implements OrderBookApi {
 
   @Override
   public void create(Order order) {
-    // A plain INSERT would fail the local transaction on a duplicate; the count tells without an error.
-    int inserted = Sql.update("INSERT INTO orders (order_id, customer, sku, qty, amount, status)"
-        + " SELECT ?, ?, ?, ?, ?, 'PENDING' WHERE NOT EXISTS (SELECT 1 FROM orders WHERE order_id = ?)",
-        order.orderId(), order.customer(), order.sku(), order.qty(), order.amount(), order.orderId());
-    if (inserted == 0) {
+    if (Sql.count("SELECT COUNT(*) FROM orders WHERE order_id = ?", order.orderId()) > 0) {
       throw new BusinessRefusal("order " + order.orderId() + " exists already");
     }
+    Sql.update("INSERT INTO orders (order_id, customer, sku, qty, amount, status) VALUES (?, ?, ?, ?, ?, 'PENDING')",
+        order.orderId(), order.customer(), order.sku(), order.qty(), order.amount());
   }
 
   @Confirm

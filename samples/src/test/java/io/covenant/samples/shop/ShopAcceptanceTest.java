@@ -24,18 +24,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The acceptance tests of issue #4: three services (order, stock, account), each a real HTTP server
- * on loopback with its own tables in its own schema of the real PostgreSQL, written with the TCC
- * annotations, and a real coordinator on its durable journal. Faults are injected at the HTTP layer
- * in front of the participants ({@link CallInjector}).
+ * on loopback with its own tables in a database of its own (a schema on PostgreSQL, a database on
+ * MariaDB), written with the TCC annotations, and a real coordinator on its durable journal. Faults
+ * are injected at the HTTP layer in front of the participants ({@link CallInjector}). The subclasses
+ * choose the database.
  */
-class ShopAcceptanceTest {
+abstract class ShopAcceptanceTest {
   private static final Duration BOUND = Duration.ofSeconds(20);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,13 +53,13 @@ class ShopAcceptanceTest {
   static CallInjector accountCalls;
   static final HttpClient http = HttpClient.newHttpClient();
 
-  @BeforeAll
-  static void start() throws Exception {
+  /** Starts the coordinator and the three services, each on a database of its own of {@code kind}. */
+  static void start(TestDatabase.Kind kind) throws Exception {
     coordinator = ShopCoordinator.start(journal);
     client = CovenantClient.builder().coordinator(coordinator.uri()).build();
-    orderDb = TestDatabase.create(TestDatabase.Kind.POSTGRES, 8);
-    stockDb = TestDatabase.create(TestDatabase.Kind.POSTGRES, 8);
-    accountDb = TestDatabase.create(TestDatabase.Kind.POSTGRES, 8);
+    orderDb = TestDatabase.create(kind, 8);
+    stockDb = TestDatabase.create(kind, 8);
+    accountDb = TestDatabase.create(kind, 8);
     stock = ShopService.stock(client, stockDb.dataSource());
     account = ShopService.account(client, accountDb.dataSource());
     order = ShopService.order(client, orderDb.dataSource(), stock.tccUrl(), account.tccUrl());
