@@ -199,6 +199,45 @@ abstract class ShopAcceptanceTest {
     assertThat(orderStatus(orderId)).isEqualTo("CONFIRMED");
   }
 
+  @Test
+  void concurrentOrdersNeverSellMoreThanTheStockAndEveryOrderEnds() throws Exception {
+    int orders = 16;                                         // 10 in stock: 10 succeed, 6 are refused
+    java.util.concurrent.ExecutorService customers = java.util.concurrent.Executors.newFixedThreadPool(orders);
+    List<String> orderIds = new java.util.ArrayList<>();
+    List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < orders; i++) {
+        String orderId = newOrderId();
+        orderIds.add(orderId);
+        answers.add(customers.submit(() -> placeOrder(orderId, "alice", 1, 100)));
+      }
+      int placed = 0;
+      for (var answer : answers) {
+        int status = answer.get(BOUND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).statusCode();
+        assertThat(status).isIn(201, 409);
+        placed += status == 201 ? 1 : 0;
+      }
+      assertThat(placed).isEqualTo(10);
+    } finally {
+      customers.shutdownNow();
+    }
+    await().atMost(BOUND).untilAsserted(() -> {
+      assertThat(orderIds.stream().map(ShopAcceptanceTest::orderStatusUnchecked).toList())
+          .containsOnly("CONFIRMED", "CANCELLED")
+          .filteredOn("CONFIRMED"::equals).hasSize(10);
+      assertThat(stock()).containsExactly(0, 0);
+      assertThat(balance("alice")).containsExactly(10000L - 10 * 100, 0L);
+    });
+  }
+
+  private static String orderStatusUnchecked(String orderId) {
+    try {
+      return orderStatus(orderId);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static String newOrderId() {
     return "order-" + UUID.randomUUID();
   }
