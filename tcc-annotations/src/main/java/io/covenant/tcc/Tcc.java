@@ -57,18 +57,23 @@ import net.bytebuddy.matcher.ElementMatchers;
  * Thread-safe; share one per service.
  */
 public final class Tcc {
+  /** The wait before the second attempt of a remote try; it doubles for each further one. */
+  private static final Duration RETRY_BACKOFF = Duration.ofMillis(100);
+
   private final GlobalTransactionInterceptor interceptor;
   /** Per Tcc: a generated subclass holds the interceptor of the Tcc that made it. */
   private final Map<Class<?>, Class<?>> subclasses = new ConcurrentHashMap<>();
   private final ObjectMapper json;
   private final HttpClient http;
   private final Duration tryTimeout;
+  private final int tryAttemptsMax;
 
-  private Tcc(CovenantClient client, ObjectMapper json, HttpClient http, Duration tryTimeout) {
+  private Tcc(CovenantClient client, ObjectMapper json, HttpClient http, Duration tryTimeout, int tryAttemptsMax) {
     this.interceptor = new GlobalTransactionInterceptor(client);
     this.json = json;
     this.http = http;
     this.tryTimeout = tryTimeout;
+    this.tryAttemptsMax = tryAttemptsMax;
   }
 
   public static Builder builder(CovenantClient client) {
@@ -174,8 +179,11 @@ public final class Tcc {
    * {@code <participantUrl>/<action name>} with the current transaction's {@code Covenant-Gid}, a
    * branch id made from the action's name, {@code Covenant-Op: try}, and the arguments as a JSON
    * array; the participant registers the branch, then runs the try. It returns when the participant
-   * answers 2xx; a 409 throws {@link BusinessRefusal}, anything else {@link TccTryFailed}; either way,
-   * the enclosing {@link GlobalTransactional} method then rolls back.
+   * answers 2xx; a 409 throws {@link BusinessRefusal} at once. No answer, a 5xx, 408 or 429 is sent
+   * again ({@link Builder#tryAttemptsMax}), which the participant's barrier makes safe; when the
+   * attempts run out, or for another status, it throws {@link TccTryFailed}. Either exception, left
+   * to propagate, rolls the enclosing {@link GlobalTransactional} method back. It blocks the calling
+   * thread.
    *
    * @param participantUrl where the participant's {@link TccParticipant#httpHandler()} is mounted
    */
@@ -225,23 +233,34 @@ public final class Tcc {
         .header(Headers.OP, Op.TRY.code())
         .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
         .build();
-    HttpResponse<String> answer;
-    try {
-      answer = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new TccTryFailed("try " + action + " of branch " + branchId + " (gid " + gid + ") got no answer from "
-          + base + ": " + e, 0, e);
+    TccTryFailed failure = null;
+    for (int attempt = 1; attempt <= tryAttemptsMax; attempt++) {
+      if (attempt > 1) {
+        Thread.sleep(RETRY_BACKOFF.toMillis() << Math.min(attempt - 2, 10));   // 100 ms, 200 ms, …: the initiator blocks anyway
+      }
+      HttpResponse<String> answer;
+      try {
+        answer = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        failure = new TccTryFailed("try " + action + " of branch " + branchId + " (gid " + gid + ") got no answer"
+            + " from " + base + " in " + attempt + " attempt(s): " + e, 0, e);
+        continue;
+      }
+      int status = answer.statusCode();
+      if (status / 100 == 2) {
+        return;
+      }
+      String detail = detail(answer.body());
+      if (status == 409) {
+        throw new BusinessRefusal(detail.isEmpty() ? "try " + action + " of branch " + branchId + " was refused" : detail);
+      }
+      failure = new TccTryFailed("try " + action + " of branch " + branchId + " (gid " + gid + ") answered " + status
+          + " in " + attempt + " attempt(s)" + (detail.isEmpty() ? "" : ": " + detail), status, null);
+      if (status / 100 != 5 && status != 408 && status != 429) {
+        break;   // a 4xx other than these will not change on its own
+      }
     }
-    int status = answer.statusCode();
-    if (status / 100 == 2) {
-      return;
-    }
-    String detail = detail(answer.body());
-    if (status == 409) {
-      throw new BusinessRefusal(detail.isEmpty() ? "try " + action + " of branch " + branchId + " was refused" : detail);
-    }
-    throw new TccTryFailed("try " + action + " of branch " + branchId + " (gid " + gid + ") answered " + status
-        + (detail.isEmpty() ? "" : ": " + detail), status, null);
+    throw failure;
   }
 
   private String detail(String body) {
@@ -290,6 +309,7 @@ public final class Tcc {
     private ObjectMapper json = TccJson.mapper();
     private HttpClient http;
     private Duration tryTimeout = Duration.ofSeconds(10);
+    private int tryAttemptsMax = 3;
 
     private Builder(CovenantClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -317,10 +337,23 @@ public final class Tcc {
       return this;
     }
 
+    /**
+     * How many times a remote try is sent when it gets no answer or a 5xx, 408 or 429 (3 by default,
+     * 100 ms, then 200 ms, … apart). Sending it again is safe: the participant's barrier runs a try
+     * once, and a repeat waits for the first attempt and answers as it did.
+     */
+    public Builder tryAttemptsMax(int tryAttemptsMax) {
+      if (tryAttemptsMax < 1) {
+        throw new IllegalArgumentException("tryAttemptsMax must be at least 1, was " + tryAttemptsMax);
+      }
+      this.tryAttemptsMax = tryAttemptsMax;
+      return this;
+    }
+
     public Tcc build() {
       HttpClient h = http != null ? http
           : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(tryTimeout).build();
-      return new Tcc(client, json, h, tryTimeout);
+      return new Tcc(client, json, h, tryTimeout, tryAttemptsMax);
     }
   }
 }

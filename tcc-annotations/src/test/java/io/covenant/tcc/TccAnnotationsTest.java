@@ -40,6 +40,7 @@ class TccAnnotationsTest {
   static CovenantClient client;
   static TestDatabase db;
   static HttpServer server;
+  static com.sun.net.httpserver.HttpContext tccContext;
   static ExecutorService serverThreads;
   static TccParticipant participant;
   static URI participantUrl;
@@ -156,7 +157,7 @@ class TccAnnotationsTest {
         .createBarrierTable(true)
         .bean(new StockService())
         .build();
-    server.createContext("/tcc", participant.httpHandler());
+    tccContext = server.createContext("/tcc", participant.httpHandler());
     server.start();
     tcc = Tcc.builder(client).build();
     remoteStock = tcc.remote(StockApi.class, participantUrl);
@@ -219,6 +220,37 @@ class TccAnnotationsTest {
         .hasMessageContaining("not enough left");
 
     assertThat(stock()).containsExactly(10, 0, 0);
+  }
+
+  @Test
+  void aRemoteTryThatGetsA503IsSentAgainAndRunsOnce() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.Filter firstTryFails = new com.sun.net.httpserver.Filter() {
+      @Override
+      public void doFilter(com.sun.net.httpserver.HttpExchange exchange, Chain chain) throws java.io.IOException {
+        if ("try".equals(exchange.getRequestHeaders().getFirst("Covenant-Op")) && tries.incrementAndGet() == 1) {
+          exchange.sendResponseHeaders(503, -1);
+          exchange.close();
+          return;
+        }
+        chain.doFilter(exchange);
+      }
+
+      @Override
+      public String description() {
+        return "answers 503 to the first try";
+      }
+    };
+    tccContext.getFilters().add(firstTryFails);
+    try {
+      String gid = tcc.create(OrderService.class, remoteStock).order("A-1", 2);
+
+      assertEnded(gid, GlobalStatus.COMMITTED);
+      assertThat(tries.get()).isEqualTo(2);
+      assertThat(stock()).containsExactly(8, 0, 2);
+    } finally {
+      tccContext.getFilters().remove(firstTryFails);
+    }
   }
 
   @Test
