@@ -70,6 +70,7 @@ final class TestDatabase implements AutoCloseable {
       config.setCatalog(name);
     }
     config.setMaximumPoolSize(poolSize);
+    config.setMinimumIdle(1);   // connections open on demand: other modules' tests share the servers
     config.setPoolName(name);
     return new TestDatabase(kind, name, new HikariDataSource(config), admin);
   }
