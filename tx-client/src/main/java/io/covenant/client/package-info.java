@@ -5,6 +5,7 @@
  * {@link io.covenant.client.CovenantHeaders}, {@link io.covenant.client.PropagatingHttpClient},
  * {@link io.covenant.client.TransactionContextFilter}) and the participant side
  * ({@link io.covenant.client.ParticipantDispatcher}). Servlet adapters live in
- * {@code io.covenant.client.servlet}; {@code io.covenant.client.internal} is not API.
+ * {@code io.covenant.client.servlet}, the branch barrier in {@code io.covenant.client.barrier};
+ * {@code io.covenant.client.internal} is not API.
  */
 package io.covenant.client;
