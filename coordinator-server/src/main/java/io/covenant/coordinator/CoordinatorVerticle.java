@@ -70,7 +70,7 @@ final class CoordinatorVerticle extends VerticleBase {
   public Future<?> start() {
     scheduler = new VertxScheduler(vertx, context);
     transport = new WebClientTransport(vertx, config.participantCallTimeout(), config.participantCallsInFlightMax(),
-        config.participantH2c(), config.participantTlsTrustPath());
+        config.participantH2c(), config.participantTlsTrustPath(), config.sagaStepResultBytesMax());
     return Stores.open(config, vertx)
         .compose(opened -> onContext(() -> {
           store = opened;

@@ -13,6 +13,8 @@ import java.util.List;
  * @param attempts calls made for the operation now being driven
  * @param lastError the last transient failure, kept until the branch moves on
  * @param nextAttemptAt when the next retry is due, if one is waiting
+ * @param result saga only: the JSON answer of the step's action, once it succeeded (absent when the
+ *     answer was empty or larger than the coordinator keeps)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BranchView(
@@ -25,4 +27,12 @@ public record BranchView(
     Boolean pivot,
     int attempts,
     String lastError,
-    Instant nextAttemptAt) {}
+    Instant nextAttemptAt,
+    JsonNode result) {
+
+  /** A branch without a result (every mode but saga). */
+  public BranchView(String branchId, BranchStatus status, String forward, String backward, JsonNode payload,
+      List<String> dependsOn, Boolean pivot, int attempts, String lastError, Instant nextAttemptAt) {
+    this(branchId, status, forward, backward, payload, dependsOn, pivot, attempts, lastError, nextAttemptAt, null);
+  }
+}

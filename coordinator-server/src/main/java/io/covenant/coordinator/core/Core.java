@@ -141,6 +141,15 @@ public final class Core {
     if (cycle != null) {
       return "steps depend on each other in a cycle: " + cycle;
     }
+    for (Branch s : steps) {
+      String error = referenceError(s, "action", s.payload(), byName);
+      if (error == null && s.backwardUrl() != null) {
+        error = referenceError(s, "compensation", s.backwardBody(), byName);
+      }
+      if (error != null) {
+        return error;
+      }
+    }
     if (recovery == SagaRecovery.COMPENSATE) {
       for (Branch s : steps) {
         if (s.backwardUrl() == null) {
@@ -148,6 +157,61 @@ public final class Core {
           if (concurrent != null) {
             return "step '" + concurrent + "' may run at the same time as step '" + s.id() + "', which has no "
                 + "compensation: make it depend on '" + s.id() + "' or '" + s.id() + "' depend on it";
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * What is wrong with the references in one body of {@code step}, or null: a malformed reference,
+   * a reference to an unknown step, or to a step that is not among the steps {@code step} depends
+   * on (directly or through others), whose result may not exist yet when the call is sent.
+   */
+  private static String referenceError(Branch step, String side, String body, Map<String, Branch> byName) {
+    List<References.Reference> refs;
+    try {
+      refs = References.find(body);
+    } catch (IllegalArgumentException e) {
+      return "step '" + step.id() + "' " + side + " body: " + e.getMessage();
+    }
+    if (refs.isEmpty()) {
+      return null;
+    }
+    Set<String> ancestors = new HashSet<>();
+    collectAncestors(step, byName, ancestors);
+    for (References.Reference r : refs) {
+      if (!byName.containsKey(r.step())) {
+        return "step '" + step.id() + "' " + side + " body refers to unknown step '" + r.step() + "'";
+      }
+      if (!ancestors.contains(r.step())) {
+        return "step '" + step.id() + "' " + side + " body refers to step '" + r.step() + "', which may not have run "
+            + "yet: a step may refer only to steps it depends on, directly or through others";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The first step whose bodies refer to the result of step {@code stepId}, or null. The engine asks
+   * this when an action's answer was too large to keep: only if someone needs it is that a failure.
+   */
+  public String referencedBy(GlobalTx tx, String stepId) {
+    if (tx.mode() != Mode.SAGA) {
+      return null;
+    }
+    for (Branch b : tx.branches()) {
+      for (String body : new String[] {b.payload(), b.backwardBody()}) {
+        if (References.mayContain(body)) {
+          try {
+            for (References.Reference r : References.find(body)) {
+              if (r.step().equals(stepId)) {
+                return b.id();
+              }
+            }
+          } catch (IllegalArgumentException e) {
+            // validated at submission; a body that no longer parses refers to nobody
           }
         }
       }
@@ -252,7 +316,9 @@ public final class Core {
     } else if (event instanceof Event.CallSucceeded e) {
       outcome = succeeded(tx, e);
     } else if (event instanceof Event.CallFailed e) {
-      outcome = failed(tx, e);
+      outcome = failed(tx, e.branchId(), e.op(), e.refusal(), false, e.error(), e.jitter(), e.at());
+    } else if (event instanceof Event.CallUnsendable e) {
+      outcome = failed(tx, e.branchId(), e.op(), false, true, e.error(), e.jitter(), e.at());
     } else {
       throw new IllegalStateException("unknown event " + event);
     }
@@ -314,40 +380,51 @@ public final class Core {
       return new Unchanged(tx); // a late or duplicate answer: what it reports is already recorded
     }
     BranchStatus to = e.op() == tx.mode().backward() ? rollbackStatus(tx.mode()) : forwardStatus(tx.mode());
-    GlobalTx next = tx.withBranch(b.moveTo(to), e.at());
+    Branch moved = b.moveTo(to);
+    if (tx.mode() == Mode.SAGA && e.op() == Op.ACTION && e.result() != null) {
+      moved = moved.withResult(e.result()); // in the same record as the success: write ahead of any use
+    }
+    GlobalTx next = tx.withBranch(moved, e.at());
     if (tx.mode() == Mode.SAGA && tx.status() == ACTIVE && b.pivot()) {
       next = next.with(COMMITTING, next.branches(), null, e.at()); // past the pivot: only forward from here
     }
     return new Changed(settle(next));
   }
 
-  private Outcome failed(GlobalTx tx, Event.CallFailed e) {
-    Branch b = tx.findBranch(e.branchId()).orElse(null);
-    if (b == null || !expects(tx, b, e.op())) {
+  /**
+   * A call did not succeed: refused (409), failed (transient), or could not be sent at all
+   * ({@code unsendable}: a reference that does not resolve, which no retry will change).
+   */
+  private Outcome failed(GlobalTx tx, String branchId, Op op, boolean refusal, boolean unsendable, String error,
+      double jitter, Instant at) {
+    Branch b = tx.findBranch(branchId).orElse(null);
+    if (b == null || !expects(tx, b, op)) {
       return new Unchanged(tx);
     }
-    boolean sagaAction = tx.mode() == Mode.SAGA && e.op() == Op.ACTION;
+    boolean sagaAction = tx.mode() == Mode.SAGA && op == Op.ACTION;
     // A step that cannot be compensated may have taken effect whenever it failed without a refusal,
     // so it is retried until it answers for sure: success, or a refusal (which means no effect).
-    boolean forGood = tx.status() == ROLLING_BACK || e.refusal()
+    // An unsendable action was never sent, so it had no effect either.
+    boolean forGood = tx.status() == ROLLING_BACK || refusal || unsendable
         || (b.attempts() + 1 >= b.attemptsMax() && b.backwardUrl() != null);
     if (sagaAction && tx.status() != COMMITTING && forGood) {
       // The step failed for good (or the saga already turned: no point retrying an action that
       // will be compensated). It may have taken effect, so it is compensated like the rest.
-      GlobalTx next = tx.withBranch(b.moveTo(FAILED), e.at());
+      GlobalTx next = tx.withBranch(b.moveTo(FAILED), at);
       if (tx.status() == ACTIVE) {
-        String why = e.refusal()
-            ? "step " + b.id() + " refused: " + e.error()
-            : "step " + b.id() + " failed after " + (b.attempts() + 1) + " attempts: " + e.error();
-        next = next.with(ROLLING_BACK, next.branches(), why, e.at());
+        String why = refusal ? "step " + b.id() + " refused: " + error
+            : unsendable ? "step " + b.id() + " cannot be sent: " + error
+            : "step " + b.id() + " failed after " + (b.attempts() + 1) + " attempts: " + error;
+        next = next.with(ROLLING_BACK, next.branches(), why, at);
       }
       return new Changed(settle(next));
     }
     // A decision is never undone: anything else is retried, refusals included, until it succeeds.
     int failures = b.attempts() + 1;
-    Instant retryAt = e.at().plus(policy.retry().backoff(failures, e.jitter()));
-    String error = e.refusal() ? "refused (409): " + e.error() : e.error();
-    return new Changed(tx.withBranch(b.failedAttempt(error, retryAt), e.at()));
+    RetryPolicy retry = b.retry() != null ? b.retry() : policy.retry();
+    Instant retryAt = at.plus(retry.backoff(failures, jitter));
+    String shown = refusal ? "refused (409): " + error : unsendable ? "cannot be sent: " + error : error;
+    return new Changed(tx.withBranch(b.failedAttempt(shown, retryAt), at));
   }
 
   /**
@@ -411,10 +488,24 @@ public final class Core {
         wakeAt = wakeAt == null || b.nextAttemptAt().isBefore(wakeAt) ? b.nextAttemptAt() : wakeAt;
         continue;
       }
-      String url = op == tx.mode().backward() ? b.backwardUrl() : b.forwardUrl();
-      calls.add(new Call(tx.gid(), b.id(), op, url, b.payload(), b.callTimeout()));
+      calls.add(call(tx, b, op, byName));
     }
     return new Plan(calls, wakeAt, false);
+  }
+
+  /** The call of {@code op} on {@code b}: its URL, method, headers, and body with references resolved. */
+  private static Call call(GlobalTx tx, Branch b, Op op, Map<String, Branch> byName) {
+    boolean backward = op == tx.mode().backward();
+    String url = backward ? b.backwardUrl() : b.forwardUrl();
+    String body = backward ? b.backwardBody() : b.payload();
+    StepHttp http = b.http();
+    if (tx.mode() != Mode.SAGA || (http == null && !References.mayContain(body))) {
+      return new Call(tx.gid(), b.id(), op, url, body, b.callTimeout());
+    }
+    String method = http == null ? StepHttp.DEFAULT_METHOD : backward ? http.compensationMethod() : http.actionMethod();
+    Map<String, String> headers = http == null ? Map.of() : backward ? http.compensationHeaders() : http.actionHeaders();
+    References.Resolved resolved = References.resolve(body, byName);
+    return new Call(tx.gid(), b.id(), op, url, resolved.body(), b.callTimeout(), method, headers, resolved.error());
   }
 
   /** The operation {@code b} needs now, respecting saga order, or null. */

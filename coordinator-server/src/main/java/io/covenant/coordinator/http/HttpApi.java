@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.covenant.coordinator.config.CoordinatorConfig;
 import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.coordinator.core.RetryPolicy;
 import io.covenant.coordinator.engine.Clock;
 import io.covenant.coordinator.engine.Engine;
 import io.covenant.coordinator.store.TxPage;
@@ -100,7 +101,8 @@ public final class HttpApi {
     this.bodyBytesMax = config.limitsBodyBytesMax();
     this.requests = new Requests(config.limitsGidLengthMax(), config.limitsBranchesPerTransactionMax(),
         config.sagaStepAttemptsMax(), config.limitsTimeoutMax(), config.limitsListPageMax(),
-        new ParticipantUrls(config.participantAllowedHosts()));
+        new ParticipantUrls(config.participantAllowedHosts()),
+        new RetryPolicy(config.retryInitialBackoff(), config.retryMaxBackoff()));
     this.tokens = config.authTokensFile() == null ? ApiTokens.disabled() : ApiTokens.load(config.authTokensFile());
     log.atInfo().addKeyValue("authentication", tokens.enabled() ? "bearer tokens" : "off (auth.tokensFile not set)")
         .log("API access control");
