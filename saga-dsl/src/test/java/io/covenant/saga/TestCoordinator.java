@@ -41,6 +41,24 @@ final class TestCoordinator implements AutoCloseable {
     return new TestCoordinator(config().store(CoordinatorConfig.StoreKind.JOURNAL).journalDir(dir).build());
   }
 
+  String baseUrl() {
+    return coordinator.baseUrl();
+  }
+
+  /** How many requests {@code POST /v1/sagas} has answered, from the coordinator's own metrics. */
+  long sagaSubmissions() throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    String metrics = http.send(java.net.http.HttpRequest.newBuilder(URI.create(baseUrl() + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    long n = 0;
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("covenant_http_requests_seconds_count") && line.contains("/v1/sagas")) {
+        n += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return n;
+  }
+
   CovenantClient client() {
     return client;
   }
