@@ -506,6 +506,33 @@ class HttpApiTest {
     }
 
     @Test
+    void aSagaMayBeSubmittedAsYamlButNothingElseMay() {
+      String gid = gid("saga-yaml");
+      String yaml = "gid: " + gid + "\nname: order\nsteps:\n"
+          + "  - name: reserve\n    action: " + participant.url("reserve") + "\n    compensation: " + participant.url("release") + "\n"
+          + "    payload: {sku: A-1, qty: 2}\n"
+          + "  - name: charge\n    action: {url: '" + participant.url("charge") + "', method: put, body: {r: {$from: reserve}}}\n"
+          + "    compensation: " + participant.url("refund") + "\n";
+
+      Response r = send("POST", "/v1/sagas", "application/yaml; charset=utf-8", yaml);
+
+      assertThat(r.status()).as(r.raw()).isEqualTo(201);
+      assertThat(r.contentType()).isEqualTo("application/json");
+      awaitStatus(gid, "committed");
+      assertThat(participant.calls(gid)).extracting(TestParticipant.Received::body)
+          .containsExactly("{\"sku\":\"A-1\",\"qty\":2}", "{\"r\":{}}");
+      assertThat(view(gid).get("branches").get(0).get("result")).isEqualTo(object());
+
+      assertThat(assertProblem(send("POST", "/v1/sagas", "application/yaml", "steps: [unclosed"), 400, "malformed-json"))
+          .startsWith("body is not valid YAML");
+      assertThat(assertProblem(send("POST", "/v1/sagas", "application/yaml", "a: 1\na: 2\n"), 400, "malformed-json"))
+          .contains("YAML");
+      assertProblem(send("POST", "/v1/transactions", "application/yaml", "mode: tcc\n"), 415, "unsupported-media-type");
+      assertThat(assertProblem(send("POST", "/v1/sagas", "text/plain", "steps: []"), 415, "unsupported-media-type"))
+          .contains("application/json or application/yaml");
+    }
+
+    @Test
     void aSagaCannotBeCommittedOrGivenBranches() {
       String gid = gid("saga-mode");
       ObjectNode saga = object().put("gid", gid);
