@@ -18,7 +18,12 @@ import java.util.Objects;
  *
  * <pre>{@code
  * HttpCall.post(payments + "/charge").body(Map.of("reservation", Ref.from("reserve").at("/id")))
+ * HttpCall.delete(stock + "/reservations/" + Ref.from("reserve").at("/id").inText())
  * }</pre>
+ *
+ * <p>In a URL's path or query, or in a header value, write it with {@link #inText()}:
+ * <code>${reserve/id}</code>. There the value must be a string, number or boolean; in a URL it is
+ * percent-encoded, so it can never change the host the coordinator calls.
  *
  * @param step the step whose result is read
  * @param pointer the JSON pointer into it; {@code ""} for the whole result
@@ -40,7 +45,15 @@ public record Ref(String step, String pointer) {
     return new Ref(step, pointer);
   }
 
-  /** The wire form: {@code {"$from": step, "pointer": pointer}}, without {@code pointer} when it is empty. */
+  /**
+   * The form for a URL (path or query) or a header value: <code>${step/pointer}</code>, or
+   * <code>${step}</code> for the whole result. The pointer cannot hold a <code>}</code> there.
+   */
+  public String inText() {
+    return "${" + step + pointer + "}";
+  }
+
+  /** The wire form inside a body: {@code {"$from": step, "pointer": pointer}}, without {@code pointer} when it is empty. */
   @JsonValue
   public Map<String, String> toJson() {
     Map<String, String> json = new LinkedHashMap<>();

@@ -139,6 +139,26 @@ class SagaRunTest {
   }
 
   @Test
+  void aValueFromAnEarlierStepCanGoInTheUrlAndAHeader() {
+    shop.answerBody("open", call -> "{\"cart\":\"c 7/x\",\"user\":\"u-1\"}");
+    SagaDefinition saga = Saga.named("cart")
+        .step("open").action(HttpCall.post(shop.url("open"))).compensation(HttpCall.post(shop.url("close")))
+        .step("fill")
+            .action(HttpCall.put(shop.url("carts/" + Ref.from("open").at("/cart").inText()))
+                .header("X-Tenant", Ref.from("open").at("/user").inText()))
+            .compensation(HttpCall.delete(shop.url("carts/" + Ref.from("open").at("/cart").inText())))
+        .build();
+
+    SagaProgress end = sagas.run(saga, "cart-1", BOUND);
+
+    assertThat(end.isCommitted()).isTrue();
+    TestParticipant.Call fill = shop.calls("cart-1").get(1);
+    assertThat(fill.method()).isEqualTo("PUT");
+    assertThat(fill.path()).as("percent-encoded: one path segment").isEqualTo("/carts/c%207%2Fx");
+    assertThat(fill.tenant()).isEqualTo("u-1");
+  }
+
+  @Test
   void aCompensationReceivesTheValueOfAnEarlierStep() {
     shop.answerBody("hold", call -> "{\"holdId\":42}");
     bank.answer("debit", "action", 409);

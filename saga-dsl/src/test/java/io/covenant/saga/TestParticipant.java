@@ -134,7 +134,7 @@ final class TestParticipant implements AutoCloseable {
       Call call;
       synchronized (lock) {
         call = new Call(SEQ.incrementAndGet(), h.getFirst("Covenant-Gid"), h.getFirst("Covenant-Branch"), h.getFirst("Covenant-Op"),
-            exchange.getRequestMethod(), exchange.getRequestURI().getPath(), h.getFirst("X-Tenant"), body);
+            exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), h.getFirst("X-Tenant"), body);
         calls.add(call);
         inProgress.merge(call.key(), 1, Integer::sum);
         lock.notifyAll();

@@ -73,19 +73,29 @@ class ValidationTest {
             () -> then(step(saga, "a").dependsOn(), "b").dependsOn()
                 .step("c").action(HttpCall.post(A).body(Map.of("x", Ref.from("b").at("/id")))).compensation(HttpCall.post(UNDO))
                 .dependsOn("a").build(),
-            "step 'c' action body refers to step 'b', which may not have run yet: a step may refer only to steps it depends on, "
+            "step 'c' action refers to step 'b', which may not have run yet: a step may refer only to steps it depends on, "
                 + "directly or through others"),
         row("a reference to a later step", () -> step(saga, "a").step("a2")
                 .action(HttpCall.post(A).body(Map.of("x", Ref.from("b")))).compensation(HttpCall.post(UNDO)).step("b")
                 .action(HttpCall.post(A)).compensation(HttpCall.post(UNDO)).build(),
-            "step 'a2' action body refers to step 'b', which may not have run yet"),
+            "step 'a2' action refers to step 'b', which may not have run yet"),
         row("a reference to the step itself",
             () -> saga.step("a").action(HttpCall.post(A)).compensation(HttpCall.post(UNDO).body(List.of(Ref.from("a")))).build(),
-            "step 'a' compensation body refers to step 'a', which may not have run yet"),
+            "step 'a' compensation refers to step 'a', which may not have run yet"),
         row("a reference to an unknown step",
             () -> then(step(saga, "a"), "b").step("c").action(HttpCall.post(A).body(Map.of("x", Ref.from("nobody"))))
                 .compensation(HttpCall.post(UNDO)).build(),
-            "step 'c' action body refers to unknown step 'nobody'"),
+            "step 'c' action refers to unknown step 'nobody'"),
+        row("a reference in a URL's host", () -> then(step(saga, "a"), "b").step("c")
+                .action(HttpCall.post("http://" + Ref.from("a").at("/host").inText() + "/x")).compensation(HttpCall.post(UNDO)).build(),
+            "step 'c' action URL may hold references only in its path and query, not in its scheme, host or port"),
+        row("a malformed reference in a header", () -> then(step(saga, "a"), "b").step("c")
+                .action(HttpCall.post(A).header("X-Id", "${a/id")).compensation(HttpCall.post(UNDO)).build(),
+            "step 'c' action header X-Id: '${a/id' is not a reference: write ${step} or ${step/pointer}"),
+        row("a URL reference to a step that may not have run yet", () -> step(saga, "a").step("b")
+                .action(HttpCall.delete(A + "/" + Ref.from("c").at("/id").inText())).compensation(HttpCall.post(UNDO))
+                .step("c").action(HttpCall.post(A)).compensation(HttpCall.post(UNDO)).build(),
+            "step 'b' action refers to step 'c', which may not have run yet"),
         row("a malformed reference", () -> then(step(saga, "a"), "b").step("c")
                 .action(HttpCall.post(A).body(Map.of("x", Map.of("$from", "a", "pointer", "id")))).compensation(HttpCall.post(UNDO))
                 .build(),
@@ -151,7 +161,7 @@ class ValidationTest {
             "step 'reserve': attemptsMax must be at least 1, got 0",
             "step 'charge' has no compensation; only a pivot step or a step of a forward saga may omit it",
             "step 'charge' depends on unknown step 'bill'",
-            "step 'ship' action body refers to step 'notify', which may not have run yet: a step may refer only to steps it "
+            "step 'ship' action refers to step 'notify', which may not have run yet: a step may refer only to steps it "
                 + "depends on, directly or through others"));
   }
 

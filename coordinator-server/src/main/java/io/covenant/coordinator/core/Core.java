@@ -142,9 +142,9 @@ public final class Core {
       return "steps depend on each other in a cycle: " + cycle;
     }
     for (Branch s : steps) {
-      String error = referenceError(s, "action", s.payload(), byName);
+      String error = referenceError(s, false, byName);
       if (error == null && s.backwardUrl() != null) {
-        error = referenceError(s, "compensation", s.backwardBody(), byName);
+        error = referenceError(s, true, byName);
       }
       if (error != null) {
         return error;
@@ -165,16 +165,18 @@ public final class Core {
   }
 
   /**
-   * What is wrong with the references in one body of {@code step}, or null: a malformed reference,
-   * a reference to an unknown step, or to a step that is not among the steps {@code step} depends
-   * on (directly or through others), whose result may not exist yet when the call is sent.
+   * What is wrong with the references in one side (action or compensation) of {@code step}, or
+   * null: a malformed reference, a reference to an unknown step, or to a step that is not among
+   * the steps {@code step} depends on (directly or through others), whose result may not exist yet
+   * when the call is sent.
    */
-  private static String referenceError(Branch step, String side, String body, Map<String, Branch> byName) {
+  private static String referenceError(Branch step, boolean backward, Map<String, Branch> byName) {
+    String side = backward ? "compensation" : "action";
     List<References.Reference> refs;
     try {
-      refs = References.find(body);
+      refs = references(step, backward);
     } catch (IllegalArgumentException e) {
-      return "step '" + step.id() + "' " + side + " body: " + e.getMessage();
+      return "step '" + step.id() + "' " + side + " " + e.getMessage();
     }
     if (refs.isEmpty()) {
       return null;
@@ -183,14 +185,43 @@ public final class Core {
     collectAncestors(step, byName, ancestors);
     for (References.Reference r : refs) {
       if (!byName.containsKey(r.step())) {
-        return "step '" + step.id() + "' " + side + " body refers to unknown step '" + r.step() + "'";
+        return "step '" + step.id() + "' " + side + " refers to unknown step '" + r.step() + "'";
       }
       if (!ancestors.contains(r.step())) {
-        return "step '" + step.id() + "' " + side + " body refers to step '" + r.step() + "', which may not have run "
+        return "step '" + step.id() + "' " + side + " refers to step '" + r.step() + "', which may not have run "
             + "yet: a step may refer only to steps it depends on, directly or through others";
       }
     }
     return null;
+  }
+
+  /**
+   * Every reference of one side of a step: in its body, its URL and its header values.
+   *
+   * @throws IllegalArgumentException naming where a malformed reference is
+   */
+  private static List<References.Reference> references(Branch step, boolean backward) {
+    List<References.Reference> refs = new ArrayList<>();
+    try {
+      refs.addAll(References.find(backward ? step.backwardBody() : step.payload()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("body: " + e.getMessage());
+    }
+    try {
+      refs.addAll(References.findInText(backward ? step.backwardUrl() : step.forwardUrl()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("URL: " + e.getMessage());
+    }
+    if (step.http() != null) {
+      for (Map.Entry<String, String> h : (backward ? step.http().compensationHeaders() : step.http().actionHeaders()).entrySet()) {
+        try {
+          refs.addAll(References.findInText(h.getValue()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("header " + h.getKey() + ": " + e.getMessage());
+        }
+      }
+    }
+    return refs;
   }
 
   /**
@@ -202,17 +233,15 @@ public final class Core {
       return null;
     }
     for (Branch b : tx.branches()) {
-      for (String body : new String[] {b.payload(), b.backwardBody()}) {
-        if (References.mayContain(body)) {
-          try {
-            for (References.Reference r : References.find(body)) {
-              if (r.step().equals(stepId)) {
-                return b.id();
-              }
+      for (boolean backward : new boolean[] {false, true}) {
+        try {
+          for (References.Reference r : references(b, backward)) {
+            if (r.step().equals(stepId)) {
+              return b.id();
             }
-          } catch (IllegalArgumentException e) {
-            // validated at submission; a body that no longer parses refers to nobody
           }
+        } catch (IllegalArgumentException e) {
+          // validated at submission; a reference that no longer parses refers to nobody
         }
       }
     }
@@ -499,13 +528,36 @@ public final class Core {
     String url = backward ? b.backwardUrl() : b.forwardUrl();
     String body = backward ? b.backwardBody() : b.payload();
     StepHttp http = b.http();
-    if (tx.mode() != Mode.SAGA || (http == null && !References.mayContain(body))) {
+    if (tx.mode() != Mode.SAGA || (http == null && !References.mayContain(body) && !References.mayContainInText(url))) {
       return new Call(tx.gid(), b.id(), op, url, body, b.callTimeout());
     }
     String method = http == null ? StepHttp.DEFAULT_METHOD : backward ? http.compensationMethod() : http.actionMethod();
     Map<String, String> headers = http == null ? Map.of() : backward ? http.compensationHeaders() : http.actionHeaders();
-    References.Resolved resolved = References.resolve(body, byName);
-    return new Call(tx.gid(), b.id(), op, url, resolved.body(), b.callTimeout(), method, headers, resolved.error());
+    String unsendable = null;
+    References.Resolved resolved = References.resolveText(url, byName, true);
+    if (resolved.error() != null) {
+      unsendable = "URL: " + resolved.error();
+    } else {
+      url = resolved.body();
+    }
+    if (unsendable == null && headers.values().stream().anyMatch(References::mayContainInText)) {
+      Map<String, String> resolvedHeaders = new java.util.TreeMap<>();
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        References.Resolved value = References.resolveText(h.getValue(), byName, false);
+        if (value.error() != null) {
+          unsendable = "header " + h.getKey() + ": " + value.error();
+          break;
+        }
+        resolvedHeaders.put(h.getKey(), value.body());
+      }
+      headers = resolvedHeaders;
+    }
+    if (unsendable == null) {
+      resolved = References.resolve(body, byName);
+      body = resolved.body();
+      unsendable = resolved.error();
+    }
+    return new Call(tx.gid(), b.id(), op, url, body, b.callTimeout(), method, headers, unsendable);
   }
 
   /** The operation {@code b} needs now, respecting saga order, or null. */

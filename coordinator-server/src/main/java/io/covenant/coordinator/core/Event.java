@@ -47,7 +47,7 @@ public sealed interface Event {
   record CallFailed(String branchId, Op op, boolean refusal, String error, double jitter, Instant at) implements Event {}
 
   /**
-   * A call could not even be built, so it was not sent: its body refers to a value that an earlier
+   * A call could not even be built, so it was not sent: its body, URL or a header refers to a value that an earlier
    * step's result does not have ({@link Call#unsendable}). Durable state never changes that answer,
    * so a saga action fails for good at once while the saga may still compensate; otherwise (a
    * compensation, or an action past the pivot) it is retried with backoff and shows as stuck.

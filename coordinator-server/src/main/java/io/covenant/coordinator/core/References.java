@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Data passing between saga steps. Inside a step's body, a JSON object
@@ -26,14 +28,25 @@ import java.util.Map;
  * record, before the step can start, and their result never changes afterwards. A value that is
  * not there (a missing pointer, an empty answer) makes the call unsendable rather than guessed.
  *
- * <p>Bodies are parsed only when their text contains {@code "$from"}, so a saga without references
- * costs one substring search per call. Pure and thread-safe.
+ * <p>In a URL (its path and query) and in a header value, a reference is written
+ * {@code ${reserve/reservationId}}: the step name, then the pointer (which cannot hold a
+ * {@code '}'}); {@code ${reserve}} is the whole result. The value must be a string, number or
+ * boolean; in a URL it is percent-encoded (everything but {@code A-Z a-z 0-9 - . _ ~}), so it can
+ * never change the host the coordinator calls, nor add a path segment.
+ *
+ * <p>Bodies are parsed only when their text contains {@code "$from"}, and URLs and headers only when
+ * they contain <code>${</code>, so a saga without references costs one substring search per call.
+ * Pure and thread-safe.
  */
 public final class References {
   public static final String FROM = "$from";
   public static final String POINTER = "pointer";
   private static final String MARKER = "\"" + FROM + "\"";
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Starts a reference in a URL or header value. */
+  public static final String TEXT_MARKER = "${";
+  private static final Pattern TEXT_REFERENCE = Pattern.compile("\\$\\{([A-Za-z0-9._:-]+)(/[^}]*)?}");
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   /** One reference: the step it names and the pointer into that step's result ({@code ""} for all of it). */
   public record Reference(String step, String pointer) {}
@@ -77,6 +90,112 @@ public final class References {
     } catch (IllegalArgumentException e) {
       return new Resolved(null, e.getMessage());
     }
+  }
+
+  /** True when a URL or header value may contain a reference. */
+  static boolean mayContainInText(String text) {
+    return text != null && text.contains(TEXT_MARKER);
+  }
+
+  /**
+   * The references in a URL or header value, in order.
+   *
+   * @throws IllegalArgumentException for a <code>${</code> that does not start a well-formed reference
+   */
+  public static List<Reference> findInText(String text) {
+    List<Reference> found = new ArrayList<>();
+    if (!mayContainInText(text)) {
+      return found;
+    }
+    int from = 0;
+    int at;
+    while ((at = text.indexOf(TEXT_MARKER, from)) >= 0) {
+      Matcher m = TEXT_REFERENCE.matcher(text);
+      if (!m.find(at) || m.start() != at) {
+        int end = text.indexOf('}', at);
+        String shown = end < 0 ? text.substring(at, Math.min(text.length(), at + 40)) : text.substring(at, end + 1);
+        throw new IllegalArgumentException("'" + shown + "' is not a reference: write ${step} or ${step/pointer}");
+      }
+      found.add(new Reference(m.group(1), m.group(2) == null ? "" : m.group(2)));
+      from = m.end();
+    }
+    return found;
+  }
+
+  /** {@code text} with every well-formed reference replaced by {@code x}: a URL as it looks to syntax checks. */
+  public static String placeholder(String text) {
+    return mayContainInText(text) ? TEXT_REFERENCE.matcher(text).replaceAll("x") : text;
+  }
+
+  /**
+   * A URL ({@code url} true) or header value with every reference replaced by its value from the
+   * results of {@code steps}, percent-encoded in a URL; or why it cannot be built.
+   */
+  static Resolved resolveText(String text, Map<String, Branch> steps, boolean url) {
+    if (!mayContainInText(text)) {
+      return new Resolved(text, null);
+    }
+    try {
+      findInText(text); // reports a malformed reference before any value is looked up
+      Matcher m = TEXT_REFERENCE.matcher(text);
+      StringBuilder out = new StringBuilder(text.length() + 16);
+      while (m.find()) {
+        Reference ref = new Reference(m.group(1), m.group(2) == null ? "" : m.group(2));
+        JsonNode value = value(ref, steps);
+        if (!value.isValueNode() || value.isNull()) {
+          throw new IllegalArgumentException("the value at pointer \"" + ref.pointer() + "\" in the result of step '"
+              + ref.step() + "' is " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+              + ", not a string, number or boolean");
+        }
+        String replacement = url ? encode(value.asText()) : headerValue(value.asText(), ref);
+        m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+      }
+      m.appendTail(out);
+      return new Resolved(out.toString(), null);
+    } catch (IllegalArgumentException e) {
+      return new Resolved(null, e.getMessage());
+    }
+  }
+
+  /** Percent-encodes everything but the unreserved characters of RFC 3986, as UTF-8 (by hand: the core does no I/O, not even charsets). */
+  static String encode(String value) {
+    StringBuilder sb = new StringBuilder(value.length() * 3);
+    value.codePoints().forEach(cp -> {
+      if ((cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') || cp == '-' || cp == '.'
+          || cp == '_' || cp == '~') {
+        sb.append((char) cp);
+      } else if (cp < 0x80) {
+        percent(sb, cp);
+      } else if (cp < 0x800) {
+        percent(sb, 0xC0 | (cp >> 6));
+        percent(sb, 0x80 | (cp & 0x3F));
+      } else if (cp < 0x10000) {
+        percent(sb, 0xE0 | (cp >> 12));
+        percent(sb, 0x80 | ((cp >> 6) & 0x3F));
+        percent(sb, 0x80 | (cp & 0x3F));
+      } else {
+        percent(sb, 0xF0 | (cp >> 18));
+        percent(sb, 0x80 | ((cp >> 12) & 0x3F));
+        percent(sb, 0x80 | ((cp >> 6) & 0x3F));
+        percent(sb, 0x80 | (cp & 0x3F));
+      }
+    });
+    return sb.toString();
+  }
+
+  private static void percent(StringBuilder sb, int b) {
+    sb.append('%').append(HEX[b >> 4]).append(HEX[b & 0xF]);
+  }
+
+  private static String headerValue(String value, Reference ref) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7F || c > 0xFF) {
+        throw new IllegalArgumentException("the value at pointer \"" + ref.pointer() + "\" in the result of step '"
+            + ref.step() + "' cannot be sent in a header: it holds control or non-Latin-1 characters");
+      }
+    }
+    return value;
   }
 
   private static JsonNode parse(String json) {

@@ -217,10 +217,12 @@ public final class Engine {
     for (int i = 0; i < existing.branches().size(); i++) {
       Branch a = existing.branches().get(i);
       Branch b = submitted.branches().get(i);
+      // A step's backoff is not compared, like attemptsMax and the call timeout: it may be filled
+      // in from the configuration, which may have changed since the first submission.
       if (!a.id().equals(b.id()) || !a.forwardUrl().equals(b.forwardUrl())
           || !Objects.equals(a.backwardUrl(), b.backwardUrl()) || !Objects.equals(a.payload(), b.payload())
           || !a.dependsOn().equals(b.dependsOn()) || a.pivot() != b.pivot()
-          || !Objects.equals(a.http(), b.http()) || !Objects.equals(a.retry(), b.retry())) {
+          || !Objects.equals(a.http(), b.http())) {
         return false;
       }
     }
@@ -378,7 +380,7 @@ public final class Engine {
   private void dispatch(Live l, Call call) {
     l.inFlight.add(call.branchId());
     if (call.unsendable() != null) {
-      // Nothing to send: the body refers to a value the durable state does not have, and never will.
+      // Nothing to send: the body, URL or a header refers to a value the durable state does not have, and never will.
       scheduler.execute(() -> {
         if (stopping) {
           return;

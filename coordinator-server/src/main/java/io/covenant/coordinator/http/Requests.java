@@ -2,6 +2,7 @@ package io.covenant.coordinator.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.covenant.coordinator.core.Branch;
+import io.covenant.coordinator.core.References;
 import io.covenant.coordinator.core.RetryPolicy;
 import io.covenant.coordinator.core.StepHttp;
 import io.covenant.coordinator.store.TxQuery;
@@ -165,13 +166,13 @@ final class Requests {
       if (action == null || action.url() == null) {
         throw invalid(at + (action == null ? ".action is required" : ".action.url is required"), gid);
       }
-      url(at + ".action", action.url(), gid);
+      stepUrl(at + ".action", action.url(), gid);
       StepRequest compensation = s.compensation();
       if (compensation != null) {
         if (compensation.url() == null) {
           throw invalid(at + ".compensation.url is required", gid);
         }
-        url(at + ".compensation", compensation.url(), gid);
+        stepUrl(at + ".compensation", compensation.url(), gid);
       }
       List<String> dependsOn;
       if (s.dependsOn() == null) {
@@ -410,6 +411,38 @@ final class Requests {
           + (value.length() > 80 ? value.substring(0, 80) + "…" : value) + "'", gid);
     }
     participantUrls.check(field, value, gid);
+  }
+
+  /**
+   * A saga step's URL, which may hold references (<code>${step/pointer}</code>) in its path and
+   * query: never in its scheme or host, so a participant's answer can never choose whom the
+   * coordinator calls. The URL is checked with each reference in place of a value.
+   */
+  private void stepUrl(String field, String value, String gid) {
+    String checked = value;
+    if (value.contains(References.TEXT_MARKER)) {
+      try {
+        References.findInText(value);
+      } catch (IllegalArgumentException e) {
+        throw invalid(field + ": " + e.getMessage(), gid);
+      }
+      int scheme = value.indexOf("://");
+      int authorityEnd = value.length();
+      if (scheme >= 0) {
+        for (int i = scheme + 3; i < value.length(); i++) {
+          char c = value.charAt(i);
+          if (c == '/' || c == '?' || c == '#') {
+            authorityEnd = i;
+            break;
+          }
+        }
+      }
+      if (value.indexOf(References.TEXT_MARKER) < authorityEnd) {
+        throw invalid(field + " may hold references only in its path and query, not in its scheme, host or port", gid);
+      }
+      checked = References.placeholder(value);
+    }
+    url(field, checked, gid);
   }
 
   /** True for an absolute {@code http} or {@code https} URL with a host. */

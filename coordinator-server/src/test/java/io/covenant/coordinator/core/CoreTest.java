@@ -491,9 +491,9 @@ class CoreTest {
     @Test
     void referencesAreValidatedAtSubmission() {
       assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), "{\"x\":{\"$from\":\"zz\"}}")), SagaRecovery.COMPENSATE))
-          .isEqualTo("step 'a' action body refers to unknown step 'zz'");
+          .isEqualTo("step 'a' action refers to unknown step 'zz'");
       assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), "{\"$from\":\"a\"}")), SagaRecovery.COMPENSATE))
-          .contains("step 'a' action body refers to step 'a', which may not have run yet");
+          .contains("step 'a' action refers to step 'a', which may not have run yet");
       assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), null), stepWithBody("b", List.of(), null),
           stepWithBody("c", List.of("b"), "{\"$from\":\"a\"}")), SagaRecovery.COMPENSATE))
           .as("a runs in parallel with c's dependency, not before c").contains("refers to step 'a', which may not have run yet");
@@ -509,6 +509,44 @@ class CoreTest {
       assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), null),
           stepWithBody("b", List.of("a"), "{\"$from\":7}")), SagaRecovery.COMPENSATE))
           .contains("\"$from\" must be a step name");
+    }
+
+    @Test
+    void aReferenceInTheUrlOrAHeaderIsReplacedByItsValuePercentEncodedInTheUrl() {
+      StepHttp http = new StepHttp("DELETE", java.util.Map.of("X-Reservation", "${reserve/id}", "X-Fixed", "1"), "POST",
+          java.util.Map.of(), null);
+      Branch pay = Branch.step("pay", "http://p/reservations/${reserve/id}?owner=${reserve/owner}", "http://p/undo", null,
+          List.of("reserve"), false, 3, null, http, null);
+      GlobalTx tx = core.saga("dp", List.of(stepWithBody("reserve", List.of(), null), pay), SagaRecovery.COMPENSATE, T0, null);
+      tx = changed(tx, new Event.CallSucceeded("reserve", Op.ACTION, "{\"id\":\"r/1 ü\",\"owner\":7}", at(1)));
+      Call call = core.plan(tx, at(2), Set.of()).calls().get(0);
+      assertThat(call.unsendable()).isNull();
+      assertThat(call.url()).isEqualTo("http://p/reservations/r%2F1%20%C3%BC?owner=7");
+      assertThat(call.headers()).containsEntry("X-Reservation", "r/1 ü").containsEntry("X-Fixed", "1");
+      assertThat(call.method()).isEqualTo("DELETE");
+    }
+
+    @Test
+    void aUrlReferenceToAnObjectIsUnsendable() {
+      Branch pay = Branch.step("pay", "http://p/r/${reserve}", "http://p/undo", null, List.of("reserve"), false, 3, null);
+      GlobalTx tx = core.saga("dp", List.of(stepWithBody("reserve", List.of(), null), pay), SagaRecovery.COMPENSATE, T0, null);
+      tx = changed(tx, new Event.CallSucceeded("reserve", Op.ACTION, "{\"id\":1}", at(1)));
+      assertThat(core.plan(tx, at(2), Set.of()).calls().get(0).unsendable())
+          .isEqualTo("URL: the value at pointer \"\" in the result of step 'reserve' is object, not a string, number or boolean");
+    }
+
+    @Test
+    void urlAndHeaderReferencesAreValidatedLikeBodyReferences() {
+      Branch early = Branch.step("a", "http://p/a/${b/id}", "http://p/ua", null, List.of(), false, 3, null);
+      assertThat(core.sagaDefinitionError(List.of(early, stepWithBody("b", List.of("a"), null)), SagaRecovery.COMPENSATE))
+          .contains("step 'a' action refers to step 'b', which may not have run yet");
+      Branch malformed = Branch.step("a", "http://p/a/${b", "http://p/ua", null, List.of(), false, 3, null);
+      assertThat(core.sagaDefinitionError(List.of(malformed), SagaRecovery.COMPENSATE))
+          .isEqualTo("step 'a' action URL: '${b' is not a reference: write ${step} or ${step/pointer}");
+      StepHttp http = new StepHttp("POST", java.util.Map.of(), "POST", java.util.Map.of("X-R", "${zz}"), null);
+      Branch header = Branch.step("a", "http://p/a", "http://p/ua", null, List.of(), false, 3, null, http, null);
+      assertThat(core.sagaDefinitionError(List.of(header), SagaRecovery.COMPENSATE))
+          .isEqualTo("step 'a' compensation refers to unknown step 'zz'");
     }
 
     @Test

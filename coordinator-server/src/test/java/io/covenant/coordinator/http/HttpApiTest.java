@@ -470,13 +470,20 @@ class HttpApiTest {
       b.remove("backoffMaxMillis");
       action.putObject("body").putObject("id").put("$from", "c");
       assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
-          .isEqualTo("step 'b' action body refers to unknown step 'c'");
+          .isEqualTo("step 'b' action refers to unknown step 'c'");
       b.putArray("dependsOn");
       action.putObject("body").putObject("id").put("$from", "a");
       assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
-          .contains("step 'b' action body refers to step 'a', which may not have run yet");
-      action.remove("url");
+          .contains("step 'b' action refers to step 'a', which may not have run yet");
+      action.put("url", "http://${a/host}/b");
       b.remove("dependsOn");
+      action.remove("body");
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .isEqualTo("steps[1].action may hold references only in its path and query, not in its scheme, host or port");
+      action.put("url", participant.url("b/${a/id"));
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .startsWith("steps[1].action: '${a/id' is not a reference");
+      action.remove("url");
       assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request")).isEqualTo("steps[1].action.url is required");
       b.put("action", 42);
       assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request");

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +38,8 @@ public final class Validation {
       "content-type", "content-length", "transfer-encoding", "host", "connection", "upgrade", "te", "trailer",
       "keep-alive", "expect");
   private static final String FROM = "$from";
+  private static final String TEXT_MARKER = "${";
+  private static final Pattern TEXT_REFERENCE = Pattern.compile("\\$\\{([A-Za-z0-9._:-]+)(/[^}]*)?}");
   private static final String POINTER = "pointer";
 
   private Validation() {}
@@ -151,7 +154,20 @@ public final class Validation {
   }
 
   private static void call(List<String> problems, String what, HttpCall call) {
-    if (!isHttpUrl(call.url())) {
+    String url = call.url();
+    if (url.contains(TEXT_MARKER)) {
+      String malformed = malformedText(url);
+      if (malformed != null) {
+        problems.add(what + " URL: " + malformed);
+        return;
+      }
+      if (url.indexOf(TEXT_MARKER) < authorityEnd(url)) {
+        problems.add(what + " URL may hold references only in its path and query, not in its scheme, host or port");
+        return;
+      }
+      url = TEXT_REFERENCE.matcher(url).replaceAll("x");
+    }
+    if (!isHttpUrl(url)) {
       problems.add(what + " URL must be an absolute http or https URL, got '" + shorten(call.url()) + "'");
     }
     if (!METHODS.contains(call.method())) {
@@ -170,26 +186,70 @@ public final class Validation {
       }
       if (h.getValue() == null || !validHeaderValue(h.getValue())) {
         problems.add(what + " header " + shorten(name) + " must be a text of visible characters, spaces and tabs");
+      } else if (malformedText(h.getValue()) != null) {
+        problems.add(what + " header " + shorten(name) + ": " + malformedText(h.getValue()));
       }
     }
   }
 
   private static void references(List<String> problems, StepDefinition s, String side, HttpCall call, Set<String> ancestors,
       Map<String, StepDefinition> byName) {
-    if (call.body() == null) {
-      return;
-    }
     List<String[]> refs = new ArrayList<>();
-    collect(problems, "step '" + s.name() + "' " + side + " body", call.body(), refs);
+    if (call.body() != null) {
+      collect(problems, "step '" + s.name() + "' " + side + " body", call.body(), refs);
+    }
+    textReferences(call.url(), refs);
+    call.headers().values().forEach(v -> textReferences(v, refs));
     for (String[] r : refs) {
       String target = r[0];
       if (!byName.containsKey(target)) {
-        problems.add("step '" + s.name() + "' " + side + " body refers to unknown step '" + shorten(target) + "'");
+        problems.add("step '" + s.name() + "' " + side + " refers to unknown step '" + shorten(target) + "'");
       } else if (!ancestors.contains(target)) {
-        problems.add("step '" + s.name() + "' " + side + " body refers to step '" + target + "', which may not have run "
+        problems.add("step '" + s.name() + "' " + side + " refers to step '" + target + "', which may not have run "
             + "yet: a step may refer only to steps it depends on, directly or through others");
       }
     }
+  }
+
+  /** The well-formed references of a URL or header value (malformed ones are reported elsewhere). */
+  private static void textReferences(String text, List<String[]> into) {
+    if (text == null || !text.contains(TEXT_MARKER) || malformedText(text) != null) {
+      return;
+    }
+    Matcher m = TEXT_REFERENCE.matcher(text);
+    while (m.find()) {
+      into.add(new String[] {m.group(1), m.group(2) == null ? "" : m.group(2)});
+    }
+  }
+
+  /** What is wrong with the first <code>${</code> that does not start a reference, or null. */
+  private static String malformedText(String text) {
+    int from = 0;
+    int at;
+    while ((at = text.indexOf(TEXT_MARKER, from)) >= 0) {
+      Matcher m = TEXT_REFERENCE.matcher(text);
+      if (!m.find(at) || m.start() != at) {
+        int end = text.indexOf('}', at);
+        String shown = end < 0 ? text.substring(at, Math.min(text.length(), at + 40)) : text.substring(at, end + 1);
+        return "'" + shown + "' is not a reference: write ${step} or ${step/pointer}";
+      }
+      from = m.end();
+    }
+    return null;
+  }
+
+  private static int authorityEnd(String url) {
+    int scheme = url.indexOf("://");
+    if (scheme < 0) {
+      return url.length();
+    }
+    for (int i = scheme + 3; i < url.length(); i++) {
+      char c = url.charAt(i);
+      if (c == '/' || c == '?' || c == '#') {
+        return i;
+      }
+    }
+    return url.length();
   }
 
   /** Collects the references in a body ({step, pointer}), adding a problem for each malformed one. */
