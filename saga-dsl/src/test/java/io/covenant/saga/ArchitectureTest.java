@@ -26,7 +26,7 @@ class ArchitectureTest {
   }
 
   @Test
-  void theApiDoesNotExposeTheInternalPackageToItsCallers() {
+  void theInternalPackageNeverCallsTheCoordinator() {
     noClasses().that().resideInAPackage("io.covenant.saga.internal..")
         .should().dependOnClassesThat().resideInAnyPackage("io.covenant.client..")
         .check(classes);
