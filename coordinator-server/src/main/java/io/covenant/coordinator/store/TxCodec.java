@@ -36,8 +36,9 @@ import java.util.Map;
  *   byte     status code       REGISTERED=1, PENDING=2, SUCCEEDED=3, FAILED=4, CONFIRMED=5,
  *                              CANCELLED=6, COMMITTED=7, ROLLED_BACK=8, COMPENSATED=9, SKIPPED=10
  *   varint   flags             bit 0: backwardUrl, 1: payload, 2: callTimeout, 3: lastError,
- *                              4: nextAttemptAt present; bit 5: pivot; 6: http, 7: retry,
- *                              8: result present; 9: http has a compensation body
+ *                              4: nextAttemptAt present; bit 5: pivot; bit 6: reserved (taken on
+ *                              another line of work, never reused here); 7: http, 8: retry,
+ *                              9: result present; 10: http has a compensation body
  *   string   forwardUrl, [string backwardUrl], [string payload]
  *   varint   dependsOn count, then that many strings
  *   varint   attemptsMax (zigzag), varint attempts (zigzag)
@@ -85,11 +86,12 @@ public final class TxCodec {
   private static final int BRANCH_NEXT_ATTEMPT_AT = 1 << 4;
   private static final int BRANCH_PIVOT = 1 << 5;
   private static final int BRANCH_FLAGS_V1 = (1 << 6) - 1;
-  private static final int BRANCH_HTTP = 1 << 6;
-  private static final int BRANCH_RETRY = 1 << 7;
-  private static final int BRANCH_RESULT = 1 << 8;
-  private static final int BRANCH_COMPENSATION_BODY = 1 << 9;
-  private static final int BRANCH_FLAGS = (1 << 10) - 1;
+  // Bit 6 is left alone: a branch field added on another line of work uses it within version 1.
+  private static final int BRANCH_HTTP = 1 << 7;
+  private static final int BRANCH_RETRY = 1 << 8;
+  private static final int BRANCH_RESULT = 1 << 9;
+  private static final int BRANCH_COMPENSATION_BODY = 1 << 10;
+  private static final int BRANCH_FLAGS = BRANCH_FLAGS_V1 | BRANCH_HTTP | BRANCH_RETRY | BRANCH_RESULT | BRANCH_COMPENSATION_BODY;
 
   private TxCodec() {}
 
