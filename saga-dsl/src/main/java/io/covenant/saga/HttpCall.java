@@ -32,6 +32,13 @@ public record HttpCall(String method, String url, Map<String, String> headers, J
     if (body != null && (body.isNull() || body.isMissingNode())) {
       body = null;
     }
+    body = body == null ? null : body.deepCopy(); // a JsonNode can change: keep our own
+  }
+
+  /** The JSON body, or null; a copy, so that changing it changes nothing here. */
+  @Override
+  public JsonNode body() {
+    return body == null ? null : body.deepCopy();
   }
 
   public static HttpCall post(String url) {

@@ -75,6 +75,19 @@ class FormatTest {
   }
 
   @Test
+  void aDefinitionDoesNotChangeWhenTheJsonItWasGivenChanges() {
+    com.fasterxml.jackson.databind.node.ObjectNode body = JsonNodeFactory.instance.objectNode().put("qty", 2);
+    SagaDefinition saga = Saga.builder().step("a").action(HttpCall.post("http://h/a").body(body))
+        .compensation(HttpCall.post("http://h/u")).build();
+    String before = saga.toJson();
+
+    body.put("qty", 3);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) saga.steps().get(0).action().body()).put("qty", 4);
+
+    assertThat(saga.toJson()).isEqualTo(before);
+  }
+
+  @Test
   void aHandWrittenYamlFileWithPlainUrlsAndAPayloadReadsAsTheCoordinatorWouldRunIt() {
     SagaDefinition saga = SagaDefinition.fromYaml("""
         name: order
