@@ -49,6 +49,11 @@ import java.util.Set;
  *       own answer decides: it is retried past its attempt limit until it succeeds (the saga goes
  *       forward) or is refused (no effect: the saga compensates); meanwhile the saga neither times
  *       out nor accepts a roll back, and no other step may run concurrently with it (validation).
+ *   <li>A saga action's answer is kept in the same change that records its success, and a later
+ *       step's references ({@link References}) are resolved when its call is planned, from the
+ *       durable state the engine plans from; validation lets a step refer only to steps it depends
+ *       on, so the value exists before the step can start and never changes after. A value that is
+ *       not there makes the call unsendable ({@link Event.CallUnsendable}), never guessed.
  * </ul>
  */
 public final class Core {
@@ -225,7 +230,7 @@ public final class Core {
   }
 
   /**
-   * The first step whose bodies refer to the result of step {@code stepId}, or null. The engine asks
+   * The first step whose bodies, URLs or headers refer to the result of step {@code stepId}, or null. The engine asks
    * this when an action's answer was too large to keep: only if someone needs it is that a failure.
    */
   public String referencedBy(GlobalTx tx, String stepId) {
