@@ -11,6 +11,7 @@ import io.covenant.coordinator.runtime.SecureEntropy;
 import io.covenant.coordinator.runtime.SystemClock;
 import io.covenant.coordinator.runtime.VertxScheduler;
 import io.covenant.coordinator.store.TransactionStore;
+import io.covenant.coordinator.transport.HostResolver;
 import io.covenant.coordinator.transport.WebClientTransport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -70,7 +71,7 @@ final class CoordinatorVerticle extends VerticleBase {
   public Future<?> start() {
     scheduler = new VertxScheduler(vertx, context);
     transport = new WebClientTransport(vertx, config.participantCallTimeout(), config.participantCallsInFlightMax(),
-        config.participantH2c(), config.participantTlsTrustPath());
+        config.participantH2c(), config.participantTlsTrustPath(), config.sagaStepResultBytesMax(), HostResolver.SYSTEM);
     return Stores.open(config, vertx)
         .compose(opened -> onContext(() -> {
           store = opened;

@@ -142,7 +142,7 @@ public final class AsyncCovenantClient {
   public CompletableFuture<TransactionView> submit(SagaRequest saga) {
     Objects.requireNonNull(saga, "saga");
     SagaRequest withGid = saga.gid() != null ? saga
-        : new SagaRequest(Gids.newGid(), saga.timeoutMillis(), saga.recovery(), saga.steps());
+        : new SagaRequest(Gids.newGid(), saga.name(), saga.timeoutMillis(), saga.recovery(), saga.steps());
     return http.post("submit saga", withGid.gid(), "/v1/sagas", withGid, TransactionView.class);
   }
 

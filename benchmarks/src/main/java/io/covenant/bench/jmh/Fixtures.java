@@ -77,7 +77,7 @@ final class Fixtures {
       }
       branches.add(new BranchView(b.id(), b.status(), b.forwardUrl(), b.backwardUrl(), payload,
           saga ? b.dependsOn() : null, saga ? b.pivot() : null, b.attempts(), b.lastError(), b.nextAttemptAt(),
-          b.resolution()));
+          b.resolution(), null));
     }
     return new TransactionView(tx.gid(), tx.mode(), tx.status(), tx.createdAt(), tx.updatedAt(),
         tx.status() == GlobalStatus.ACTIVE ? tx.deadline() : null, tx.reason(), false, branches);

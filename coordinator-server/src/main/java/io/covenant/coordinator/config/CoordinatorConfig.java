@@ -74,6 +74,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code transaction.defaultTimeout}</td><td>60s</td><td>TCC / 2PC timeout when begin gives none</td></tr>
  *   <tr><td>{@code saga.defaultTimeout}</td><td>none</td><td>saga timeout when the submission gives none</td></tr>
  *   <tr><td>{@code saga.stepAttemptsMax}</td><td>5</td><td>attempts of a step's action when the step gives none</td></tr>
+ *   <tr><td>{@code saga.stepResultBytesMax}</td><td>4KiB</td><td>largest action answer kept as a step's result</td></tr>
  *   <tr><td>{@code limits.timeoutMax}</td><td>1d</td><td>largest timeout a client may ask for</td></tr>
  *   <tr><td>{@code limits.bodyBytesMax}</td><td>1MiB</td><td>largest request body</td></tr>
  *   <tr><td>{@code limits.branchesPerTransactionMax}</td><td>100</td><td>branches of a transaction, steps of a saga</td></tr>
@@ -182,6 +183,7 @@ public final class CoordinatorConfig {
   public static final String TRANSACTION_DEFAULT_TIMEOUT = "transaction.defaultTimeout";
   public static final String SAGA_DEFAULT_TIMEOUT = "saga.defaultTimeout";
   public static final String SAGA_STEP_ATTEMPTS_MAX = "saga.stepAttemptsMax";
+  public static final String SAGA_STEP_RESULT_BYTES_MAX = "saga.stepResultBytesMax";
   public static final String LIMITS_TIMEOUT_MAX = "limits.timeoutMax";
   public static final String LIMITS_BODY_BYTES_MAX = "limits.bodyBytesMax";
   public static final String LIMITS_BRANCHES_PER_TRANSACTION_MAX = "limits.branchesPerTransactionMax";
@@ -278,6 +280,9 @@ public final class CoordinatorConfig {
           "A saga submitted without `timeoutMillis` is compensated if still active after this; `none`: no timeout."),
       new Key(SAGA_STEP_ATTEMPTS_MAX, Kind.INT, 5, false, "attempts",
           "Attempts of a saga step's action before the step fails for good, when the step gives no `attemptsMax`."),
+      new Key(SAGA_STEP_RESULT_BYTES_MAX, Kind.BYTES, 4096L, false, "bytes",
+          "Largest 2xx answer of a saga action kept as the step's `result` (later steps may refer to it). A larger "
+              + "answer is not kept; if a later step refers to it, the attempt counts as failed."),
       new Key(LIMITS_TIMEOUT_MAX, Kind.DURATION, Duration.ofDays(1), false, "duration",
           "Largest `timeoutMillis` a request may ask for (transaction, saga or step call)."),
       new Key(LIMITS_BODY_BYTES_MAX, Kind.BYTES, 1024L * 1024, false, "bytes",
@@ -472,6 +477,10 @@ public final class CoordinatorConfig {
 
   public int sagaStepAttemptsMax() {
     return (Integer) values.get(SAGA_STEP_ATTEMPTS_MAX);
+  }
+
+  public int sagaStepResultBytesMax() {
+    return (int) (long) (Long) values.get(SAGA_STEP_RESULT_BYTES_MAX);
   }
 
   public Duration limitsTimeoutMax() {
@@ -982,6 +991,11 @@ public final class CoordinatorConfig {
       return this;
     }
 
+    public Builder sagaStepResultBytesMax(long bytes) {
+      values.put(SAGA_STEP_RESULT_BYTES_MAX, bytes);
+      return this;
+    }
+
     public Builder limitsTimeoutMax(Duration d) {
       values.put(LIMITS_TIMEOUT_MAX, d);
       return this;
@@ -1076,6 +1090,10 @@ public final class CoordinatorConfig {
         atMostTimeoutMax(SAGA_DEFAULT_TIMEOUT);
       }
       range(SAGA_STEP_ATTEMPTS_MAX, 1, Integer.MAX_VALUE);
+      long result = (Long) values.get(SAGA_STEP_RESULT_BYTES_MAX);
+      if (result < 0 || result > 16L * 1024 * 1024) {
+        throw new ConfigException(SAGA_STEP_RESULT_BYTES_MAX + " must be between 0 and 16MiB, got " + result);
+      }
       long body = (Long) values.get(LIMITS_BODY_BYTES_MAX);
       if (body < 1 || body > Integer.MAX_VALUE) {
         throw new ConfigException(LIMITS_BODY_BYTES_MAX + " must be between 1 and " + Integer.MAX_VALUE + " bytes, got " + body);

@@ -49,6 +49,11 @@ import java.util.Set;
  *       own answer decides: it is retried past its attempt limit until it succeeds (the saga goes
  *       forward) or is refused (no effect: the saga compensates); meanwhile the saga neither times
  *       out nor accepts a roll back, and no other step may run concurrently with it (validation).
+ *   <li>A saga action's answer is kept in the same change that records its success, and a later
+ *       step's references ({@link References}) are resolved when its call is planned, from the
+ *       durable state the engine plans from; validation lets a step refer only to steps it depends
+ *       on, so the value exists before the step can start and never changes after. A value that is
+ *       not there makes the call unsendable ({@link Event.CallUnsendable}), never guessed.
  * </ul>
  */
 public final class Core {
@@ -141,6 +146,15 @@ public final class Core {
     if (cycle != null) {
       return "steps depend on each other in a cycle: " + cycle;
     }
+    for (Branch s : steps) {
+      String error = referenceError(s, false, byName);
+      if (error == null && s.backwardUrl() != null) {
+        error = referenceError(s, true, byName);
+      }
+      if (error != null) {
+        return error;
+      }
+    }
     if (recovery == SagaRecovery.COMPENSATE) {
       for (Branch s : steps) {
         if (s.backwardUrl() == null) {
@@ -149,6 +163,90 @@ public final class Core {
             return "step '" + concurrent + "' may run at the same time as step '" + s.id() + "', which has no "
                 + "compensation: make it depend on '" + s.id() + "' or '" + s.id() + "' depend on it";
           }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * What is wrong with the references in one side (action or compensation) of {@code step}, or
+   * null: a malformed reference, a reference to an unknown step, or to a step that is not among
+   * the steps {@code step} depends on (directly or through others), whose result may not exist yet
+   * when the call is sent.
+   */
+  private static String referenceError(Branch step, boolean backward, Map<String, Branch> byName) {
+    String side = backward ? "compensation" : "action";
+    List<References.Reference> refs;
+    try {
+      refs = references(step, backward);
+    } catch (IllegalArgumentException e) {
+      return "step '" + step.id() + "' " + side + " " + e.getMessage();
+    }
+    if (refs.isEmpty()) {
+      return null;
+    }
+    Set<String> ancestors = new HashSet<>();
+    collectAncestors(step, byName, ancestors);
+    for (References.Reference r : refs) {
+      if (!byName.containsKey(r.step())) {
+        return "step '" + step.id() + "' " + side + " refers to unknown step '" + r.step() + "'";
+      }
+      if (!ancestors.contains(r.step())) {
+        return "step '" + step.id() + "' " + side + " refers to step '" + r.step() + "', which may not have run "
+            + "yet: a step may refer only to steps it depends on, directly or through others";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Every reference of one side of a step: in its body, its URL and its header values.
+   *
+   * @throws IllegalArgumentException naming where a malformed reference is
+   */
+  private static List<References.Reference> references(Branch step, boolean backward) {
+    List<References.Reference> refs = new ArrayList<>();
+    try {
+      refs.addAll(References.find(backward ? step.backwardBody() : step.payload()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("body: " + e.getMessage());
+    }
+    try {
+      refs.addAll(References.findInText(backward ? step.backwardUrl() : step.forwardUrl()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("URL: " + e.getMessage());
+    }
+    if (step.http() != null) {
+      for (Map.Entry<String, String> h : (backward ? step.http().compensationHeaders() : step.http().actionHeaders()).entrySet()) {
+        try {
+          refs.addAll(References.findInText(h.getValue()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("header " + h.getKey() + ": " + e.getMessage());
+        }
+      }
+    }
+    return refs;
+  }
+
+  /**
+   * The first step whose bodies, URLs or headers refer to the result of step {@code stepId}, or null. The engine asks
+   * this when an action's answer was too large to keep: only if someone needs it is that a failure.
+   */
+  public String referencedBy(GlobalTx tx, String stepId) {
+    if (tx.mode() != Mode.SAGA) {
+      return null;
+    }
+    for (Branch b : tx.branches()) {
+      for (boolean backward : new boolean[] {false, true}) {
+        try {
+          for (References.Reference r : references(b, backward)) {
+            if (r.step().equals(stepId)) {
+              return b.id();
+            }
+          }
+        } catch (IllegalArgumentException e) {
+          // validated at submission; a reference that no longer parses refers to nobody
         }
       }
     }
@@ -252,7 +350,9 @@ public final class Core {
     } else if (event instanceof Event.CallSucceeded e) {
       outcome = succeeded(tx, e);
     } else if (event instanceof Event.CallFailed e) {
-      outcome = failed(tx, e);
+      outcome = failed(tx, e.branchId(), e.op(), e.refusal(), false, e.error(), e.jitter(), e.at());
+    } else if (event instanceof Event.CallUnsendable e) {
+      outcome = failed(tx, e.branchId(), e.op(), false, true, e.error(), e.jitter(), e.at());
     } else if (event instanceof Event.Finish e) {
       outcome = finishByHand(tx, e);
     } else {
@@ -316,7 +416,11 @@ public final class Core {
       return new Unchanged(tx); // a late or duplicate answer: what it reports is already recorded
     }
     BranchStatus to = e.op() == tx.mode().backward() ? rollbackStatus(tx.mode()) : forwardStatus(tx.mode());
-    GlobalTx next = tx.withBranch(b.moveTo(to), e.at());
+    Branch moved = b.moveTo(to);
+    if (tx.mode() == Mode.SAGA && e.op() == Op.ACTION && e.result() != null) {
+      moved = moved.withResult(e.result()); // in the same record as the success: write ahead of any use
+    }
+    GlobalTx next = tx.withBranch(moved, e.at());
     if (tx.mode() == Mode.SAGA && tx.status() == ACTIVE && b.pivot()) {
       next = next.with(COMMITTING, next.branches(), null, e.at()); // past the pivot: only forward from here
     }
@@ -350,33 +454,40 @@ public final class Core {
     return new Changed(done.next().settled(done.next().status(), branches));
   }
 
-  private Outcome failed(GlobalTx tx, Event.CallFailed e) {
-    Branch b = tx.findBranch(e.branchId()).orElse(null);
-    if (b == null || !expects(tx, b, e.op())) {
+  /**
+   * A call did not succeed: refused (409), failed (transient), or could not be sent at all
+   * ({@code unsendable}: a reference that does not resolve, which no retry will change).
+   */
+  private Outcome failed(GlobalTx tx, String branchId, Op op, boolean refusal, boolean unsendable, String error,
+      double jitter, Instant at) {
+    Branch b = tx.findBranch(branchId).orElse(null);
+    if (b == null || !expects(tx, b, op)) {
       return new Unchanged(tx);
     }
-    boolean sagaAction = tx.mode() == Mode.SAGA && e.op() == Op.ACTION;
+    boolean sagaAction = tx.mode() == Mode.SAGA && op == Op.ACTION;
     // A step that cannot be compensated may have taken effect whenever it failed without a refusal,
     // so it is retried until it answers for sure: success, or a refusal (which means no effect).
-    boolean forGood = tx.status() == ROLLING_BACK || e.refusal()
+    // An unsendable action was never sent, so it had no effect either.
+    boolean forGood = tx.status() == ROLLING_BACK || refusal || unsendable
         || (b.attempts() + 1 >= b.attemptsMax() && b.backwardUrl() != null);
     if (sagaAction && tx.status() != COMMITTING && forGood) {
       // The step failed for good (or the saga already turned: no point retrying an action that
       // will be compensated). It may have taken effect, so it is compensated like the rest.
-      GlobalTx next = tx.withBranch(b.moveTo(FAILED), e.at());
+      GlobalTx next = tx.withBranch(b.moveTo(FAILED), at);
       if (tx.status() == ACTIVE) {
-        String why = e.refusal()
-            ? "step " + b.id() + " refused: " + e.error()
-            : "step " + b.id() + " failed after " + (b.attempts() + 1) + " attempts: " + e.error();
-        next = next.with(ROLLING_BACK, next.branches(), why, e.at());
+        String why = refusal ? "step " + b.id() + " refused: " + error
+            : unsendable ? "step " + b.id() + " cannot be sent: " + error
+            : "step " + b.id() + " failed after " + (b.attempts() + 1) + " attempts: " + error;
+        next = next.with(ROLLING_BACK, next.branches(), why, at);
       }
       return new Changed(settle(next));
     }
     // A decision is never undone: anything else is retried, refusals included, until it succeeds.
     int failures = b.attempts() + 1;
-    Instant retryAt = e.at().plus(policy.retry().backoff(failures, e.jitter()));
-    String error = e.refusal() ? "refused (409): " + e.error() : e.error();
-    return new Changed(tx.withBranch(b.failedAttempt(error, retryAt), e.at()));
+    RetryPolicy retry = b.retry() != null ? b.retry() : policy.retry();
+    Instant retryAt = at.plus(retry.backoff(failures, jitter));
+    String shown = refusal ? "refused (409): " + error : unsendable ? "cannot be sent: " + error : error;
+    return new Changed(tx.withBranch(b.failedAttempt(shown, retryAt), at));
   }
 
   /**
@@ -449,10 +560,47 @@ public final class Core {
         wakeAt = wakeAt == null || b.nextAttemptAt().isBefore(wakeAt) ? b.nextAttemptAt() : wakeAt;
         continue;
       }
-      String url = op == tx.mode().backward() ? b.backwardUrl() : b.forwardUrl();
-      calls.add(new Call(tx.gid(), b.id(), op, url, b.payload(), b.callTimeout()));
+      calls.add(call(tx, b, op, byName));
     }
     return new Plan(calls, wakeAt, false);
+  }
+
+  /** The call of {@code op} on {@code b}: its URL, method, headers, and body with references resolved. */
+  private static Call call(GlobalTx tx, Branch b, Op op, Map<String, Branch> byName) {
+    boolean backward = op == tx.mode().backward();
+    String url = backward ? b.backwardUrl() : b.forwardUrl();
+    String body = backward ? b.backwardBody() : b.payload();
+    StepHttp http = b.http();
+    if (tx.mode() != Mode.SAGA || (http == null && !References.mayContain(body) && !References.mayContainInText(url))) {
+      return new Call(tx.gid(), b.id(), op, url, body, b.callTimeout());
+    }
+    String method = http == null ? StepHttp.DEFAULT_METHOD : backward ? http.compensationMethod() : http.actionMethod();
+    Map<String, String> headers = http == null ? Map.of() : backward ? http.compensationHeaders() : http.actionHeaders();
+    String unsendable = null;
+    References.Resolved resolved = References.resolveText(url, byName, true);
+    if (resolved.error() != null) {
+      unsendable = "URL: " + resolved.error();
+    } else {
+      url = resolved.body();
+    }
+    if (unsendable == null && headers.values().stream().anyMatch(References::mayContainInText)) {
+      Map<String, String> resolvedHeaders = new java.util.TreeMap<>();
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        References.Resolved value = References.resolveText(h.getValue(), byName, false);
+        if (value.error() != null) {
+          unsendable = "header " + h.getKey() + ": " + value.error();
+          break;
+        }
+        resolvedHeaders.put(h.getKey(), value.body());
+      }
+      headers = resolvedHeaders;
+    }
+    if (unsendable == null) {
+      resolved = References.resolve(body, byName);
+      body = resolved.body();
+      unsendable = resolved.error();
+    }
+    return new Call(tx.gid(), b.id(), op, url, body, b.callTimeout(), method, headers, unsendable);
   }
 
   /** The operation {@code b} needs now, respecting saga order, or null. */

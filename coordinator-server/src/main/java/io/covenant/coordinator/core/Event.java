@@ -23,8 +23,17 @@ public sealed interface Event {
   /** The transaction's deadline has passed. */
   record Expire(Instant at) implements Event {}
 
-  /** A call to a participant answered 2xx. */
-  record CallSucceeded(String branchId, Op op, Instant at) implements Event {}
+  /**
+   * A call to a participant answered 2xx.
+   *
+   * @param result for a saga action: the answer as JSON text (a body that is not JSON arrives as a
+   *     JSON string), kept with the step; null when the answer was empty, or for any other op
+   */
+  record CallSucceeded(String branchId, Op op, String result, Instant at) implements Event {
+    public CallSucceeded(String branchId, Op op, Instant at) {
+      this(branchId, op, null, at);
+    }
+  }
 
   /**
    * A call did not succeed.
@@ -45,4 +54,12 @@ public sealed interface Event {
    * @param resolution who did it and why, kept with the branch
    */
   record Finish(String branchId, String resolution, Instant at) implements Event {}
+
+  /**
+   * A call could not even be built, so it was not sent: its body, URL or a header refers to a value that an earlier
+   * step's result does not have ({@link Call#unsendable}). Durable state never changes that answer,
+   * so a saga action fails for good at once while the saga may still compensate; otherwise (a
+   * compensation, or an action past the pivot) it is retried with backoff and shows as stuck.
+   */
+  record CallUnsendable(String branchId, Op op, String error, double jitter, Instant at) implements Event {}
 }

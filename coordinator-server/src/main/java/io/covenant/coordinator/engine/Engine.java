@@ -238,9 +238,12 @@ public final class Engine {
     for (int i = 0; i < existing.branches().size(); i++) {
       Branch a = existing.branches().get(i);
       Branch b = submitted.branches().get(i);
+      // A step's backoff is not compared, like attemptsMax and the call timeout: it may be filled
+      // in from the configuration, which may have changed since the first submission.
       if (!a.id().equals(b.id()) || !a.forwardUrl().equals(b.forwardUrl())
           || !Objects.equals(a.backwardUrl(), b.backwardUrl()) || !Objects.equals(a.payload(), b.payload())
-          || !a.dependsOn().equals(b.dependsOn()) || a.pivot() != b.pivot()) {
+          || !a.dependsOn().equals(b.dependsOn()) || a.pivot() != b.pivot()
+          || !Objects.equals(a.http(), b.http())) {
         return false;
       }
     }
@@ -401,6 +404,17 @@ public final class Engine {
 
   private void dispatch(Live l, Call call) {
     l.inFlight.add(call.branchId());
+    if (call.unsendable() != null) {
+      // Nothing to send: the body, URL or a header refers to a value the durable state does not have, and never will.
+      scheduler.execute(() -> {
+        if (stopping) {
+          return;
+        }
+        logFailure(l, call, CallResult.failed(call.unsendable()));
+        record(l, call, new Event.CallUnsendable(call.branchId(), call.op(), call.unsendable(), entropy.nextDouble(), clock.now()));
+      });
+      return;
+    }
     limiter.submit(call.url(), () -> {
       Instant started = clock.now();
       transport.call(call).onComplete(ar -> scheduler.execute(() -> {
@@ -411,21 +425,41 @@ public final class Engine {
         CallResult result = ar.succeeded() ? ar.result() : CallResult.failed(String.valueOf(ar.cause()));
         metrics.call(call.op(), result.kind(), Duration.between(started, clock.now()));
         Event event = switch (result.kind()) {
-          case SUCCEEDED -> new Event.CallSucceeded(call.branchId(), call.op(), clock.now());
+          case SUCCEEDED -> succeeded(l, call, result);
           case REFUSED -> new Event.CallFailed(call.branchId(), call.op(), true, result.detail(), entropy.nextDouble(), clock.now());
           case FAILED -> new Event.CallFailed(call.branchId(), call.op(), false, result.detail(), entropy.nextDouble(), clock.now());
         };
-        if (result.kind() != CallResult.Kind.SUCCEEDED) {
+        if (event instanceof Event.CallFailed) {
           logFailure(l, call, result);
         }
-        apply(call.gid(), event).onComplete(done -> {
-          l.inFlight.remove(call.branchId());
-          Live current = live.get(call.gid());
-          if (current != null) {
-            drive(current);
-          }
-        });
+        record(l, call, event);
       }));
+    });
+  }
+
+  /**
+   * The event for a 2xx answer. An action's answer that was too large to keep is still a success,
+   * unless a later step refers to it: then the attempt failed, because that step could never be sent.
+   */
+  private Event succeeded(Live l, Call call, CallResult result) {
+    if (result.resultTooLarge()) {
+      String needer = core.referencedBy(l.tx, call.branchId());
+      if (needer != null) {
+        return new Event.CallFailed(call.branchId(), call.op(), false,
+            result.detail() + "; step '" + needer + "' refers to it", entropy.nextDouble(), clock.now());
+      }
+    }
+    return new Event.CallSucceeded(call.branchId(), call.op(), result.body(), clock.now());
+  }
+
+  /** Applies the outcome of a call and plans again once it is durable. */
+  private void record(Live l, Call call, Event event) {
+    apply(call.gid(), event).onComplete(done -> {
+      l.inFlight.remove(call.branchId());
+      Live current = live.get(call.gid());
+      if (current != null) {
+        drive(current);
+      }
     });
   }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.covenant.coordinator.config.CoordinatorConfig;
 import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.coordinator.core.RetryPolicy;
 import io.covenant.coordinator.engine.Clock;
 import io.covenant.coordinator.engine.Engine;
 import io.covenant.coordinator.store.TxPage;
@@ -70,6 +71,8 @@ public final class HttpApi {
   public enum State { STARTING, READY, STOPPING }
 
   static final String JSON = "application/json";
+  /** A saga may also be submitted as YAML, the same tree as its JSON (the saga DSL's file format). */
+  static final List<String> YAML_TYPES = List.of("application/yaml", "application/x-yaml", "text/yaml");
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String ROUTE_KEY = "covenant.route";
   private static final String PRINCIPAL_KEY = "covenant.principal";
@@ -105,7 +108,8 @@ public final class HttpApi {
     this.bodyBytesMax = config.limitsBodyBytesMax();
     this.requests = new Requests(config.limitsGidLengthMax(), config.limitsBranchesPerTransactionMax(),
         config.sagaStepAttemptsMax(), config.limitsTimeoutMax(), config.limitsListPageMax(),
-        new ParticipantUrls(config.participantAllowedHosts()));
+        new ParticipantUrls(config.participantAllowedHosts()),
+        new RetryPolicy(config.retryInitialBackoff(), config.retryMaxBackoff()));
     this.tokens = config.authTokensFile() == null ? ApiTokens.disabled() : ApiTokens.load(config.authTokensFile());
     log.atInfo().addKeyValue("authentication", tokens.enabled() ? "bearer tokens" : "off (auth.tokensFile not set)")
         .log("API access control");
@@ -131,7 +135,8 @@ public final class HttpApi {
     post(router, "/v1/transactions/:gid/branches", body, this::register);
     post(router, "/v1/transactions/:gid/commit", body, this::commit);
     post(router, "/v1/transactions/:gid/rollback", body, this::rollback);
-    post(router, "/v1/sagas", body, this::submitSaga);
+    router.post("/v1/sagas").handler(tag("/v1/sagas")).handler(authorize(ApiTokens.Permission.TRANSACTIONS));
+    router.post("/v1/sagas").handler(body).handler(this::requireJsonOrYaml).handler(this::submitSaga);
     post(router, "/v1/transactions/:gid/retry", ApiTokens.Permission.OPERATOR, body, this::retryNow);
     post(router, "/v1/transactions/:gid/branches/:branchId/finish", ApiTokens.Permission.OPERATOR, body, this::finish);
     get(router, "/health/live", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(UP));
@@ -333,6 +338,36 @@ public final class HttpApi {
     ctx.next();
   }
 
+  /** Like {@link #requireJson}, but a YAML body is accepted too (for {@code POST /v1/sagas}). */
+  private void requireJsonOrYaml(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body != null && body.length() > 0) {
+      String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+      if (!isJson(type) && !isYaml(type)) {
+        throw new CovenantException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json or "
+            + "application/yaml, got " + (type == null ? "none" : "'" + type + "'"));
+      }
+    }
+    ctx.next();
+  }
+
+  static boolean isYaml(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String[] parts = contentType.split(";");
+    if (!YAML_TYPES.contains(parts[0].trim().toLowerCase(Locale.ROOT))) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i].trim().toLowerCase(Locale.ROOT);
+      if (p.startsWith("charset=") && !p.substring(8).replace("\"", "").equals("utf-8")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static boolean isJson(String contentType) {
     if (contentType == null) {
       return false;
@@ -377,6 +412,17 @@ public final class HttpApi {
     Buffer body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
       return null;
+    }
+    if (isYaml(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
+      try {
+        return Json.yamlMapper().readTree(body.getBytes());
+      } catch (JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        throw new CovenantException(ErrorCode.MALFORMED_JSON, "body is not valid YAML" + where + ": " + e.getOriginalMessage());
+      } catch (java.io.IOException | RuntimeException e) {
+        throw new CovenantException(ErrorCode.MALFORMED_JSON, "body is not valid YAML: " + e.getMessage());
+      }
     }
     try {
       return Json.mapper().readTree(body.getBytes());

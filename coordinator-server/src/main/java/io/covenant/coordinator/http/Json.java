@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * The API's one JSON mapper. Requests: unknown fields are ignored (so older coordinators accept
@@ -29,8 +32,27 @@ public final class Json {
       .serializationInclusion(JsonInclude.Include.NON_NULL)
       .build();
 
+  /**
+   * Reads YAML bodies ({@code POST /v1/sagas} only) into the same trees: duplicate keys are errors, and
+   * the parser's limits (aliases, nesting, size) stay at SnakeYAML's defaults, which bound what a
+   * hostile document can cost. Only trees are read, so YAML tags never instantiate Java classes.
+   */
+  private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder().loaderOptions(loaderOptions()).build())
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+
   static {
     MAPPER.getFactory().disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+  }
+
+  private static LoaderOptions loaderOptions() {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    return options;
+  }
+
+  static ObjectMapper yamlMapper() {
+    return YAML;
   }
 
   private Json() {}

@@ -2,6 +2,9 @@ package io.covenant.coordinator.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.covenant.coordinator.core.Branch;
+import io.covenant.coordinator.core.References;
+import io.covenant.coordinator.core.RetryPolicy;
+import io.covenant.coordinator.core.StepHttp;
 import io.covenant.coordinator.store.TxQuery;
 import io.covenant.protocol.BeginRequest;
 import io.covenant.protocol.CovenantException;
@@ -13,6 +16,7 @@ import io.covenant.protocol.RegisterBranchRequest;
 import io.covenant.protocol.SagaRecovery;
 import io.covenant.protocol.SagaRequest;
 import io.covenant.protocol.SagaStep;
+import io.covenant.protocol.StepRequest;
 import io.vertx.core.MultiMap;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -21,8 +25,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -36,6 +43,13 @@ import java.util.regex.Pattern;
 final class Requests {
   static final int LIST_LIMIT_DEFAULT = 50;
   private static final String ID_CHARS = "[A-Za-z0-9._:-]";
+  /** The methods a saga step may use; a participant call is never CONNECT or TRACE. */
+  static final Set<String> STEP_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
+  /** Headers the coordinator sets itself (compared in lower case); a step may not set them. */
+  static final Set<String> RESERVED_HEADERS = Set.of(
+      "content-type", "content-length", "transfer-encoding", "host", "connection", "upgrade", "te", "trailer",
+      "keep-alive", "expect");
 
   private final Pattern idPattern;
   private final int idLengthMax;
@@ -44,6 +58,7 @@ final class Requests {
   private final Duration timeoutMax;
   private final int listPageMax;
   private final ParticipantUrls participantUrls;
+  private final RetryPolicy retryDefault;
 
   /** A begin request, checked. {@code gid} and {@code timeout} may be null (generate, default). */
   record Begin(String gid, Mode mode, Duration timeout) {}
@@ -51,9 +66,14 @@ final class Requests {
   /** A saga submission, checked. {@code gid} and {@code timeout} may be null. */
   record Saga(String gid, List<Branch> steps, SagaRecovery recovery, Duration timeout) {}
 
+  /**
+   * @param retryDefault the coordinator's backoff ({@code retry.initialBackoff}, {@code retry.maxBackoff}),
+   *     which fills in the half of a step's backoff that the step leaves out
+   */
   Requests(int idLengthMax, int branchesMax, int stepAttemptsDefault, Duration timeoutMax, int listPageMax,
-      ParticipantUrls participantUrls) {
+      ParticipantUrls participantUrls, RetryPolicy retryDefault) {
     this.participantUrls = participantUrls;
+    this.retryDefault = Objects.requireNonNull(retryDefault, "retryDefault");
     this.idLengthMax = idLengthMax;
     this.idPattern = Pattern.compile(ID_CHARS + "{1," + idLengthMax + "}");
     this.branchesMax = branchesMax;
@@ -142,6 +162,9 @@ final class Requests {
 
   Saga saga(SagaRequest r) {
     String gid = r.gid() == null ? null : id("gid", r.gid(), r.gid());
+    if (r.name() != null) {
+      id("name", r.name(), gid);
+    }
     Duration timeout = timeout("timeoutMillis", r.timeoutMillis(), gid);
     List<SagaStep> steps = r.steps();
     if (steps == null || steps.isEmpty()) {
@@ -163,11 +186,18 @@ final class Requests {
         throw invalid(at + ".name is required", gid);
       }
       id(at + ".name", s.name(), gid);
-      if (s.action() == null) {
-        throw invalid(at + ".action is required", gid);
+      StepRequest action = s.action();
+      if (action == null || action.url() == null) {
+        throw invalid(at + (action == null ? ".action is required" : ".action.url is required"), gid);
       }
-      url(at + ".action", s.action(), gid);
-      optionalUrl(at + ".compensation", s.compensation(), gid);
+      stepUrl(at + ".action", action.url(), gid);
+      StepRequest compensation = s.compensation();
+      if (compensation != null) {
+        if (compensation.url() == null) {
+          throw invalid(at + ".compensation.url is required", gid);
+        }
+        stepUrl(at + ".compensation", compensation.url(), gid);
+      }
       List<String> dependsOn;
       if (s.dependsOn() == null) {
         dependsOn = previous == null ? List.of() : List.of(previous);
@@ -191,11 +221,101 @@ final class Requests {
         throw invalid(at + ".attemptsMax must be at least 1, got " + attemptsMax, gid);
       }
       Duration callTimeout = timeout(at + ".timeoutMillis", s.timeoutMillis(), gid);
-      branches.add(Branch.step(s.name(), s.action(), s.compensation(), payload(s.payload()), dependsOn,
-          Boolean.TRUE.equals(s.pivot()), attemptsMax, callTimeout));
+      String payload = payload(s.payload());
+      String actionBody = action.body() != null ? payload(action.body()) : payload;
+      String actionMethod = method(at + ".action.method", action.method(), gid);
+      Map<String, String> actionHeaders = headers(at + ".action.headers", action.headers(), gid);
+      StepHttp http = null;
+      if (compensation != null) {
+        String compensationBody = compensation.body() != null ? payload(compensation.body()) : payload;
+        String compensationMethod = method(at + ".compensation.method", compensation.method(), gid);
+        Map<String, String> compensationHeaders = headers(at + ".compensation.headers", compensation.headers(), gid);
+        if (!actionMethod.equals(StepHttp.DEFAULT_METHOD) || !compensationMethod.equals(StepHttp.DEFAULT_METHOD)
+            || !actionHeaders.isEmpty() || !compensationHeaders.isEmpty() || !Objects.equals(actionBody, compensationBody)) {
+          http = new StepHttp(actionMethod, actionHeaders, compensationMethod, compensationHeaders, compensationBody);
+        }
+      } else if (!actionMethod.equals(StepHttp.DEFAULT_METHOD) || !actionHeaders.isEmpty()) {
+        http = new StepHttp(actionMethod, actionHeaders, StepHttp.DEFAULT_METHOD, Map.of(), null);
+      }
+      RetryPolicy retry = backoff(at, s.backoffInitialMillis(), s.backoffMaxMillis(), gid);
+      branches.add(Branch.step(s.name(), action.url(), compensation == null ? null : compensation.url(), actionBody,
+          dependsOn, Boolean.TRUE.equals(s.pivot()), attemptsMax, callTimeout, http, retry));
       previous = s.name();
     }
     return new Saga(gid, branches, r.recovery() == null ? SagaRecovery.COMPENSATE : r.recovery(), timeout);
+  }
+
+  /** The method in upper case, {@code POST} when absent. */
+  private static String method(String field, String method, String gid) {
+    if (method == null) {
+      return StepHttp.DEFAULT_METHOD;
+    }
+    String upper = method.toUpperCase(Locale.ROOT);
+    if (!STEP_METHODS.contains(upper)) {
+      throw invalid(field + " must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, got '"
+          + (method.length() > 20 ? method.substring(0, 20) + "…" : method) + "'", gid);
+    }
+    return upper;
+  }
+
+  /** Extra headers of a step's call: valid names and values, none the coordinator sets itself. */
+  private static Map<String, String> headers(String field, Map<String, String> headers, String gid) {
+    if (headers == null || headers.isEmpty()) {
+      return Map.of();
+    }
+    Set<String> seen = new HashSet<>();
+    Map<String, String> checked = new LinkedHashMap<>();
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      String name = h.getKey();
+      String value = h.getValue();
+      if (!HEADER_NAME.matcher(name).matches()) {
+        throw invalid(field + " has an invalid header name '" + (name.length() > 40 ? name.substring(0, 40) + "…" : name) + "'", gid);
+      }
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (lower.startsWith("covenant-") || RESERVED_HEADERS.contains(lower)) {
+        throw invalid(field + "." + name + " is set by the coordinator and cannot be given", gid);
+      }
+      if (!seen.add(lower)) {
+        throw invalid(field + " gives header '" + name + "' twice (header names ignore case)", gid);
+      }
+      if (value == null || !validHeaderValue(value)) {
+        throw invalid(field + "." + name + " must be a text of visible characters, spaces and tabs", gid);
+      }
+      checked.put(name, value);
+    }
+    return checked;
+  }
+
+  static boolean validHeaderValue(String value) {
+    if (value.length() > 8192) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7F || c > 0xFF) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A step's own backoff, or null when it gives none; a half left out comes from the coordinator's. */
+  private RetryPolicy backoff(String at, Long initialMillis, Long maxMillis, String gid) {
+    if (initialMillis == null && maxMillis == null) {
+      return null;
+    }
+    Duration initial = initialMillis == null ? null : timeout(at + ".backoffInitialMillis", initialMillis, gid);
+    Duration max = maxMillis == null ? null : timeout(at + ".backoffMaxMillis", maxMillis, gid);
+    if (initial == null) {
+      initial = retryDefault.initial().compareTo(max) < 0 ? retryDefault.initial() : max;
+    }
+    if (max == null) {
+      max = retryDefault.max().compareTo(initial) > 0 ? retryDefault.max() : initial;
+    }
+    if (max.compareTo(initial) < 0) {
+      throw invalid(at + ".backoffMaxMillis " + max.toMillis() + " is below backoffInitialMillis " + initial.toMillis(), gid);
+    }
+    return new RetryPolicy(initial, max);
   }
 
   /**
@@ -315,6 +435,38 @@ final class Requests {
           + (value.length() > 80 ? value.substring(0, 80) + "…" : value) + "'", gid);
     }
     participantUrls.check(field, value, gid);
+  }
+
+  /**
+   * A saga step's URL, which may hold references (<code>${step/pointer}</code>) in its path and
+   * query: never in its scheme or host, so a participant's answer can never choose whom the
+   * coordinator calls. The URL is checked with each reference in place of a value.
+   */
+  private void stepUrl(String field, String value, String gid) {
+    String checked = value;
+    if (value.contains(References.TEXT_MARKER)) {
+      try {
+        References.findInText(value);
+      } catch (IllegalArgumentException e) {
+        throw invalid(field + ": " + e.getMessage(), gid);
+      }
+      int scheme = value.indexOf("://");
+      int authorityEnd = value.length();
+      if (scheme >= 0) {
+        for (int i = scheme + 3; i < value.length(); i++) {
+          char c = value.charAt(i);
+          if (c == '/' || c == '?' || c == '#') {
+            authorityEnd = i;
+            break;
+          }
+        }
+      }
+      if (value.indexOf(References.TEXT_MARKER) < authorityEnd) {
+        throw invalid(field + " may hold references only in its path and query, not in its scheme, host or port", gid);
+      }
+      checked = References.placeholder(value);
+    }
+    url(field, checked, gid);
   }
 
   /** True for an absolute {@code http} or {@code https} URL with a host. */

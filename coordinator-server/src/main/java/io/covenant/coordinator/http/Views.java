@@ -18,7 +18,7 @@ final class Views {
 
   /**
    * The view of {@code tx}: {@code deadline} only while it is active, {@code stuck} by the given
-   * threshold, and saga-only fields ({@code dependsOn}, {@code pivot}) only for sagas.
+   * threshold, and saga-only fields ({@code dependsOn}, {@code pivot}, {@code result}) only for sagas.
    */
   static TransactionView of(GlobalTx tx, int stuckAfterAttempts) {
     List<BranchView> branches = new ArrayList<>(tx.branches().size());
@@ -28,7 +28,7 @@ final class Views {
           b.id(), b.status(), b.forwardUrl(), b.backwardUrl(), payload(b.payload()),
           saga ? b.dependsOn() : null,
           saga ? b.pivot() : null,
-          b.attempts(), b.lastError(), b.nextAttemptAt(), b.resolution()));
+          b.attempts(), b.lastError(), b.nextAttemptAt(), b.resolution(), saga ? payload(b.result()) : null));
     }
     return new TransactionView(
         tx.gid(), tx.mode(), tx.status(), tx.createdAt(), tx.updatedAt(),

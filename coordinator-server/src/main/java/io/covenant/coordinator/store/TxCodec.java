@@ -2,6 +2,8 @@ package io.covenant.coordinator.store;
 
 import io.covenant.coordinator.core.Branch;
 import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.coordinator.core.RetryPolicy;
+import io.covenant.coordinator.core.StepHttp;
 import io.covenant.protocol.BranchStatus;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
@@ -10,7 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The binary form of a {@link GlobalTx}, as the journal stores it: one record per change, so this
@@ -18,9 +22,9 @@ import java.util.List;
  * smaller and faster, and because its layout is fixed here, in one place, independent of the wire
  * model.
  *
- * <p>Layout, format version 1 (all fields in this order):
+ * <p>Layout, format version 2 (all fields in this order):
  * <pre>
- * byte     format version (1)
+ * byte     format version (2)
  * string   gid
  * byte     mode code            TCC=1, SAGA=2, TWO_PHASE=3
  * byte     status code          ACTIVE=1, COMMITTING=2, COMMITTED=3, ROLLING_BACK=4, ROLLED_BACK=5
@@ -31,16 +35,26 @@ import java.util.List;
  *   string   id
  *   byte     status code       REGISTERED=1, PENDING=2, SUCCEEDED=3, FAILED=4, CONFIRMED=5,
  *                              CANCELLED=6, COMMITTED=7, ROLLED_BACK=8, COMPENSATED=9, SKIPPED=10
- *   byte     flags             bit 0: backwardUrl, 1: payload, 2: callTimeout, 3: lastError,
- *                              4: nextAttemptAt present; bit 5: pivot; bit 6: resolution present
+ *   varint   flags             bit 0: backwardUrl, 1: payload, 2: callTimeout, 3: lastError,
+ *                              4: nextAttemptAt present; bit 5: pivot; 6: resolution present;
+ *                              7: http, 8: retry, 9: result present; 10: http has a compensation body
  *   string   forwardUrl, [string backwardUrl], [string payload]
  *   varint   dependsOn count, then that many strings
  *   varint   attemptsMax (zigzag), varint attempts (zigzag)
- *   [varlong callTimeout in nanoseconds (zigzag)], [string lastError], [instant nextAttemptAt],
+ *   [varlong callTimeout in nanoseconds (zigzag)], [string lastError], [instant nextAttemptAt]
  *   [string resolution]
+ *   [http: string actionMethod, headers actionHeaders, string compensationMethod,
+ *          headers compensationHeaders, [string compensationBody]]
+ *   [retry: varlong initial, varlong max, in nanoseconds (zigzag)]
+ *   [string result]
  * </pre>
- * Flag bit 6 and its field came later within version 1: records written before never set it, so
- * they read as they always did.
+ * {@code headers} is a count (varint) and that many name and value strings.
+ *
+ * <p>Format version 1, written before saga steps had their own calls, backoff and result, is
+ * still read: it is version 2 with the branch flags in one byte (bits 0 to 6 only; bit 6 and the
+ * resolution came late in version 1, so older records never set it) and nothing after
+ * {@code resolution}. A stored record is never rewritten in place; the next change of the
+ * transaction writes it in version 2.
  * A {@code string} is its UTF-8 byte length (varint) and the bytes; an {@code instant} is epoch
  * seconds (zigzag varlong) and nanoseconds (varint). Varints are unsigned LEB128. Enum codes are
  * explicit constants of this format, never ordinals, so reordering an enum cannot change what an
@@ -57,8 +71,10 @@ import java.util.List;
  */
 public final class TxCodec {
 
-  /** The version this class writes; it reads this one only. */
-  public static final byte FORMAT_VERSION = 1;
+  /** The version this class writes; it reads this one and {@link #FORMAT_VERSION_1}. */
+  public static final byte FORMAT_VERSION = 2;
+  /** The first format, without a step's own calls, backoff and result. */
+  public static final byte FORMAT_VERSION_1 = 1;
 
   private static final int TX_DEADLINE = 1;
   private static final int TX_REASON = 1 << 1;
@@ -71,7 +87,12 @@ public final class TxCodec {
   private static final int BRANCH_NEXT_ATTEMPT_AT = 1 << 4;
   private static final int BRANCH_PIVOT = 1 << 5;
   private static final int BRANCH_RESOLUTION = 1 << 6;
-  private static final int BRANCH_FLAGS = (1 << 7) - 1;
+  private static final int BRANCH_FLAGS_V1 = (1 << 7) - 1;
+  private static final int BRANCH_HTTP = 1 << 7;
+  private static final int BRANCH_RETRY = 1 << 8;
+  private static final int BRANCH_RESULT = 1 << 9;
+  private static final int BRANCH_COMPENSATION_BODY = 1 << 10;
+  private static final int BRANCH_FLAGS = BRANCH_FLAGS_V1 | BRANCH_HTTP | BRANCH_RETRY | BRANCH_RESULT | BRANCH_COMPENSATION_BODY;
 
   private TxCodec() {}
 
@@ -110,9 +131,9 @@ public final class TxCodec {
     Reader r = new Reader(bytes);
     try {
       int format = r.readByte();
-      if (format != FORMAT_VERSION) {
-        throw new IllegalArgumentException(
-            "transaction record has format version " + format + "; this coordinator reads version " + FORMAT_VERSION);
+      if (format != FORMAT_VERSION && format != FORMAT_VERSION_1) {
+        throw new IllegalArgumentException("transaction record has format version " + format
+            + "; this coordinator reads versions " + FORMAT_VERSION_1 + " and " + FORMAT_VERSION);
       }
       String gid = r.readString();
       Mode mode = mode(r.readByte());
@@ -126,7 +147,7 @@ public final class TxCodec {
       int count = r.readCount();
       List<Branch> branches = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
-        branches.add(readBranch(r));
+        branches.add(readBranch(r, format));
       }
       if (r.remaining() != 0) {
         throw new IllegalArgumentException(r.remaining() + " unexpected bytes after the record");
@@ -146,8 +167,12 @@ public final class TxCodec {
         | (b.lastError() != null ? BRANCH_LAST_ERROR : 0)
         | (b.nextAttemptAt() != null ? BRANCH_NEXT_ATTEMPT_AT : 0)
         | (b.pivot() ? BRANCH_PIVOT : 0)
-        | (b.resolution() != null ? BRANCH_RESOLUTION : 0);
-    w.writeByte(flags);
+        | (b.resolution() != null ? BRANCH_RESOLUTION : 0)
+        | (b.http() != null ? BRANCH_HTTP : 0)
+        | (b.http() != null && b.http().compensationBody() != null ? BRANCH_COMPENSATION_BODY : 0)
+        | (b.retry() != null ? BRANCH_RETRY : 0)
+        | (b.result() != null ? BRANCH_RESULT : 0);
+    w.writeVarInt(flags);
     w.writeString(b.forwardUrl());
     if (b.backwardUrl() != null) {
       w.writeString(b.backwardUrl());
@@ -174,12 +199,46 @@ public final class TxCodec {
     if (b.resolution() != null) {
       w.writeString(b.resolution());
     }
+    StepHttp http = b.http();
+    if (http != null) {
+      w.writeString(http.actionMethod());
+      writeHeaders(w, http.actionHeaders());
+      w.writeString(http.compensationMethod());
+      writeHeaders(w, http.compensationHeaders());
+      if (http.compensationBody() != null) {
+        w.writeString(http.compensationBody());
+      }
+    }
+    if (b.retry() != null) {
+      w.writeVarLong(zigzag(b.retry().initial().toNanos()));
+      w.writeVarLong(zigzag(b.retry().max().toNanos()));
+    }
+    if (b.result() != null) {
+      w.writeString(b.result());
+    }
   }
 
-  private static Branch readBranch(Reader r) {
+  private static void writeHeaders(Writer w, Map<String, String> headers) {
+    w.writeVarInt(headers.size());
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      w.writeString(h.getKey());
+      w.writeString(h.getValue());
+    }
+  }
+
+  private static Map<String, String> readHeaders(Reader r) {
+    int count = r.readCount();
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      headers.put(r.readString(), r.readString());
+    }
+    return headers;
+  }
+
+  private static Branch readBranch(Reader r, int format) {
     String id = r.readString();
     BranchStatus status = branchStatus(r.readByte());
-    int flags = r.readFlags(BRANCH_FLAGS);
+    int flags = format == FORMAT_VERSION_1 ? r.readFlags(BRANCH_FLAGS_V1) : r.readVarFlags(BRANCH_FLAGS);
     String forwardUrl = r.readString();
     String backwardUrl = (flags & BRANCH_BACKWARD_URL) != 0 ? r.readString() : null;
     String payload = (flags & BRANCH_PAYLOAD) != 0 ? r.readString() : null;
@@ -194,8 +253,26 @@ public final class TxCodec {
     String lastError = (flags & BRANCH_LAST_ERROR) != 0 ? r.readString() : null;
     Instant nextAttemptAt = (flags & BRANCH_NEXT_ATTEMPT_AT) != 0 ? r.readInstant() : null;
     String resolution = (flags & BRANCH_RESOLUTION) != 0 ? r.readString() : null;
+    StepHttp http = null;
+    if ((flags & BRANCH_HTTP) != 0) {
+      String actionMethod = r.readString();
+      Map<String, String> actionHeaders = readHeaders(r);
+      String compensationMethod = r.readString();
+      Map<String, String> compensationHeaders = readHeaders(r);
+      String compensationBody = (flags & BRANCH_COMPENSATION_BODY) != 0 ? r.readString() : null;
+      http = new StepHttp(actionMethod, actionHeaders, compensationMethod, compensationHeaders, compensationBody);
+    } else if ((flags & BRANCH_COMPENSATION_BODY) != 0) {
+      throw new IllegalArgumentException("compensation body flag without http in transaction record");
+    }
+    RetryPolicy retry = null;
+    if ((flags & BRANCH_RETRY) != 0) {
+      Duration initial = Duration.ofNanos(unzigzag(r.readVarLong()));
+      Duration max = Duration.ofNanos(unzigzag(r.readVarLong()));
+      retry = new RetryPolicy(initial, max);
+    }
+    String result = (flags & BRANCH_RESULT) != 0 ? r.readString() : null;
     return new Branch(id, status, forwardUrl, backwardUrl, payload, dependsOn, (flags & BRANCH_PIVOT) != 0,
-        attemptsMax, callTimeout, attempts, lastError, nextAttemptAt, resolution);
+        attemptsMax, callTimeout, attempts, lastError, nextAttemptAt, resolution, http, retry, result);
   }
 
   /** A first guess at the encoded size, so that a typical record needs no buffer growth. */
@@ -206,7 +283,9 @@ public final class TxCodec {
           + (b.backwardUrl() == null ? 0 : b.backwardUrl().length())
           + (b.payload() == null ? 0 : b.payload().length())
           + (b.lastError() == null ? 0 : b.lastError().length())
-          + (b.resolution() == null ? 0 : b.resolution().length());
+          + (b.resolution() == null ? 0 : b.resolution().length())
+          + (b.result() == null ? 0 : b.result().length())
+          + (b.http() == null ? 0 : 32 + (b.http().compensationBody() == null ? 0 : b.http().compensationBody().length()));
       for (String d : b.dependsOn()) {
         n += 1 + d.length();
       }
@@ -409,6 +488,14 @@ public final class TxCodec {
 
     int readFlags(int known) {
       int flags = readByte();
+      if ((flags & ~known) != 0) {
+        throw new IllegalArgumentException("unknown flags " + Integer.toBinaryString(flags) + " in transaction record");
+      }
+      return flags;
+    }
+
+    int readVarFlags(int known) {
+      int flags = readVarInt();
       if ((flags & ~known) != 0) {
         throw new IllegalArgumentException("unknown flags " + Integer.toBinaryString(flags) + " in transaction record");
       }

@@ -10,27 +10,40 @@ import io.vertx.ext.web.codec.spi.BodyStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads a participant's response body into a short text: the first
- * {@link WebClientTransport#EXCERPT_BYTES} bytes are kept, the rest is read and dropped. The
- * coordinator ignores answer bodies except as a diagnostic, and a participant that answers with a
- * huge body must not cost it memory; reading to the end keeps the connection reusable.
+ * Reads a participant's response body into a bounded text: the first {@code keepBytes} bytes are
+ * kept, the rest is read, counted and dropped. The coordinator keeps answers only as a diagnostic or
+ * as a saga action's result (up to {@code saga.stepResultBytesMax}), and a participant that answers
+ * with a huge body must not cost it memory; reading to the end keeps the connection reusable.
  */
-final class ExcerptCodec implements BodyCodec<String> {
-  static final ExcerptCodec INSTANCE = new ExcerptCodec();
+final class ExcerptCodec implements BodyCodec<ExcerptCodec.Excerpt> {
+  static final ExcerptCodec DIAGNOSTIC = new ExcerptCodec(WebClientTransport.EXCERPT_BYTES);
 
-  private ExcerptCodec() {}
+  /** The kept start of a body, and the size of the whole body. */
+  record Excerpt(String text, long bytes) {}
 
-  @Override
-  public BodyStream<String> stream() {
-    return new Stream();
+  private final int keepBytes;
+
+  ExcerptCodec(int keepBytes) {
+    this.keepBytes = keepBytes;
   }
 
-  private static final class Stream implements BodyStream<String> {
-    private final Promise<String> result = Promise.promise();
+  @Override
+  public BodyStream<Excerpt> stream() {
+    return new Stream(keepBytes);
+  }
+
+  private static final class Stream implements BodyStream<Excerpt> {
+    private final Promise<Excerpt> result = Promise.promise();
     private final Buffer kept = Buffer.buffer();
+    private final int keepBytes;
+    private long bytes;
+
+    Stream(int keepBytes) {
+      this.keepBytes = keepBytes;
+    }
 
     @Override
-    public Future<String> result() {
+    public Future<Excerpt> result() {
       return result.future();
     }
 
@@ -46,7 +59,8 @@ final class ExcerptCodec implements BodyCodec<String> {
 
     @Override
     public Future<Void> write(Buffer data) {
-      int room = WebClientTransport.EXCERPT_BYTES - kept.length();
+      bytes += data.length();
+      int room = keepBytes - kept.length();
       if (room > 0) {
         kept.appendBuffer(data.length() <= room ? data : data.getBuffer(0, room));
       }
@@ -55,7 +69,7 @@ final class ExcerptCodec implements BodyCodec<String> {
 
     @Override
     public Future<Void> end() {
-      result.tryComplete(new String(kept.getBytes(), StandardCharsets.UTF_8));
+      result.tryComplete(new Excerpt(new String(kept.getBytes(), StandardCharsets.UTF_8), bytes));
       return Future.succeededFuture();
     }
 

@@ -1,9 +1,16 @@
 package io.covenant.coordinator.transport;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.covenant.coordinator.core.Call;
 import io.covenant.coordinator.engine.CallResult;
 import io.covenant.coordinator.engine.ParticipantTransport;
 import io.covenant.protocol.Headers;
+import io.covenant.protocol.Op;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -26,9 +33,14 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
- * Calls participants over HTTP with the Vert.x {@link WebClient}: a {@code POST} to the branch URL
- * with the {@code Covenant-Gid}, {@code Covenant-Branch} and {@code Covenant-Op} headers and the
- * registered payload as an {@code application/json} body (empty when there is none).
+ * Calls participants over HTTP with the Vert.x {@link WebClient}: the call's method (a {@code POST}
+ * unless a saga step says otherwise) to the branch URL with the step's own headers, the
+ * {@code Covenant-Gid}, {@code Covenant-Branch} and {@code Covenant-Op} headers and the body as
+ * {@code application/json} (empty when there is none).
+ *
+ * <p>Results: the 2xx answer of a saga action is kept as the step's result, as JSON text (a body that
+ * is not JSON becomes a JSON string; an empty body, no result), up to {@code saga.stepResultBytesMax}
+ * bytes; a larger answer is reported as {@link CallResult#succeededTooLarge} and not kept.
  *
  * <p>Classification, which the engine's retry rules rely on: 2xx is {@link CallResult#OK}; 409 is
  * a business refusal ({@link CallResult#refused}); every other status, a connection error or no
@@ -59,11 +71,18 @@ public final class WebClientTransport implements ParticipantTransport {
   /** Bytes of a response body read into the excerpt; the rest is discarded as it arrives. */
   static final int EXCERPT_BYTES = 4 * EXCERPT_CHARS;
 
+  /** The default of {@code saga.stepResultBytesMax}. */
+  public static final int RESULT_BYTES_MAX_DEFAULT = 4096;
+
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
   /** An IPv4 literal as registration accepts it (other forms are refused there). */
   private static final Pattern IPV4_LITERAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
   private final WebClient client;
   private final Duration defaultTimeout;
+  private final int resultBytesMax;
+  private final ExcerptCodec resultCodec;
   private final ParticipantAddresses addresses;
 
   /**
@@ -81,14 +100,22 @@ public final class WebClientTransport implements ParticipantTransport {
    */
   public WebClientTransport(Vertx vertx, Duration defaultTimeout, int connectionsPerParticipantMax, boolean h2c,
       String trustPath) {
-    this(vertx, defaultTimeout, connectionsPerParticipantMax, h2c, trustPath, HostResolver.SYSTEM);
+    this(vertx, defaultTimeout, connectionsPerParticipantMax, h2c, trustPath, RESULT_BYTES_MAX_DEFAULT, HostResolver.SYSTEM);
   }
 
-  /** @param resolver how participant host names become addresses (tests give their own) */
+  /**
+   * @param resultBytesMax the largest saga action answer kept as the step's result ({@code saga.stepResultBytesMax})
+   * @param resolver how participant host names become addresses (tests give their own)
+   */
   public WebClientTransport(Vertx vertx, Duration defaultTimeout, int connectionsPerParticipantMax, boolean h2c,
-      String trustPath, HostResolver resolver) {
+      String trustPath, int resultBytesMax, HostResolver resolver) {
     this.addresses = new ParticipantAddresses(vertx, resolver);
     this.defaultTimeout = requirePositive(defaultTimeout);
+    if (resultBytesMax < 0) {
+      throw new IllegalArgumentException("resultBytesMax must not be negative");
+    }
+    this.resultBytesMax = resultBytesMax;
+    this.resultCodec = new ExcerptCodec((int) Math.min(Integer.MAX_VALUE - 8, Math.max((long) EXCERPT_BYTES, resultBytesMax + 1L)));
     if (connectionsPerParticipantMax < 1) {
       throw new IllegalArgumentException("connectionsPerParticipantMax must be at least 1");
     }
@@ -134,34 +161,58 @@ public final class WebClientTransport implements ParticipantTransport {
   /** Sends {@code call} to {@code address}, or to its URL's host when null. */
   private Future<CallResult> send(Call call, SocketAddress address) {
     long timeoutMillis = Math.max(1, (call.timeout() != null ? call.timeout() : defaultTimeout).toMillis());
-    Future<HttpResponse<String>> response;
+    boolean keepResult = call.op() == Op.ACTION;
+    Future<HttpResponse<ExcerptCodec.Excerpt>> response;
     try {
-      HttpRequest<String> request = (address == null
-          ? client.requestAbs(HttpMethod.POST, call.url())
-          : client.requestAbs(HttpMethod.POST, address, call.url()))
+      HttpMethod method = HttpMethod.valueOf(call.method());
+      HttpRequest<Buffer> raw = address == null ? client.requestAbs(method, call.url()) : client.requestAbs(method, address, call.url());
+      call.headers().forEach(raw::putHeader);
+      HttpRequest<ExcerptCodec.Excerpt> request = raw
           .putHeader(Headers.GID, call.gid())
           .putHeader(Headers.BRANCH, call.branchId())
           .putHeader(Headers.OP, call.op().code())
           .putHeader("Content-Type", "application/json")
           .connectTimeout(timeoutMillis)
           .timeout(timeoutMillis)
-          .as(ExcerptCodec.INSTANCE);
-      response = call.payload() == null ? request.send() : request.sendBuffer(Buffer.buffer(call.payload()));
+          .as(keepResult ? resultCodec : ExcerptCodec.DIAGNOSTIC);
+      response = call.body() == null ? request.send() : request.sendBuffer(Buffer.buffer(call.body()));
     } catch (RuntimeException e) {
       // A URL or header the client cannot send; it will not get better, but the engine decides that.
       return Future.succeededFuture(CallResult.failed("cannot send the request: " + e.getMessage()));
     }
-    return response.map(WebClientTransport::classify).otherwise(e -> CallResult.failed(describe(e, timeoutMillis)));
+    return response.map(r -> classify(r, keepResult, resultBytesMax))
+        .otherwise(e -> CallResult.failed(describe(e, timeoutMillis)));
   }
 
-  static CallResult classify(HttpResponse<String> response) {
+  static CallResult classify(HttpResponse<ExcerptCodec.Excerpt> response, boolean keepResult, int resultBytesMax) {
     int status = response.statusCode();
+    ExcerptCodec.Excerpt body = response.body();
     if (status >= 200 && status < 300) {
-      return CallResult.OK;
+      if (!keepResult || body == null || body.bytes() == 0) {
+        return CallResult.OK;
+      }
+      if (body.bytes() > resultBytesMax) {
+        return CallResult.succeededTooLarge("answer of " + body.bytes() + " bytes is larger than saga.stepResultBytesMax ("
+            + resultBytesMax + " bytes) and was not kept");
+      }
+      return CallResult.succeeded(asJson(body.text()));
     }
-    String excerpt = excerpt(response.body());
+    String excerpt = excerpt(body == null ? null : body.text());
     String detail = excerpt.isEmpty() ? Integer.toString(status) : status + " " + excerpt;
     return status == 409 ? CallResult.refused(detail) : CallResult.failed(detail);
+  }
+
+  /** The answer as compact JSON text; a body that is not JSON becomes a JSON string, a blank one no result. */
+  static String asJson(String text) {
+    if (text.isBlank()) {
+      return null;
+    }
+    try {
+      JsonNode node = JSON.readTree(text);
+      return node == null || node.isMissingNode() ? null : node.toString();
+    } catch (JsonProcessingException e) {
+      return TextNode.valueOf(text).toString();
+    }
   }
 
   static String describe(Throwable e, long timeoutMillis) {

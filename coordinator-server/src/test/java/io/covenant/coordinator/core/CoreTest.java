@@ -391,6 +391,172 @@ class CoreTest {
     }
   }
 
+  /** Issue #5: data passing between steps, per-step calls and backoff. */
+  @Nested
+  class DataPassing {
+    static final String REF_ID = "{\"reservation\":{\"$from\":\"reserve\",\"pointer\":\"/id\"},\"qty\":2}";
+
+    Branch stepWithBody(String name, List<String> dependsOn, String body) {
+      return Branch.step(name, "http://p/" + name, "http://p/undo-" + name, body, dependsOn, false, 3, null);
+    }
+
+    GlobalTx reserveThenPay(String payBody) {
+      return core.saga("dp", List.of(stepWithBody("reserve", List.of(), null), stepWithBody("pay", List.of("reserve"), payBody)),
+          SagaRecovery.COMPENSATE, T0, null);
+    }
+
+    @Test
+    void anActionsAnswerIsKeptInTheSameChangeThatRecordsItsSuccess() {
+      GlobalTx tx = changed(reserveThenPay(REF_ID), new Event.CallSucceeded("reserve", Op.ACTION, "{\"id\":\"r-17\"}", at(1)));
+      assertThat(tx.findBranch("reserve").orElseThrow().status()).isEqualTo(SUCCEEDED);
+      assertThat(tx.findBranch("reserve").orElseThrow().result()).isEqualTo("{\"id\":\"r-17\"}");
+    }
+
+    @Test
+    void aReferenceIsReplacedByTheValueAtItsPointerInTheNamedStepsResult() {
+      GlobalTx tx = changed(reserveThenPay(REF_ID), new Event.CallSucceeded("reserve", Op.ACTION, "{\"id\":\"r-17\",\"x\":[1]}", at(1)));
+      List<Call> due = core.plan(tx, at(2), Set.of()).calls();
+      assertThat(due).hasSize(1);
+      assertThat(due.get(0).body()).isEqualTo("{\"reservation\":\"r-17\",\"qty\":2}");
+      assertThat(due.get(0).unsendable()).isNull();
+      assertThat(core.plan(tx, at(5_000), Set.of()).calls().get(0).body()).as("planned again, e.g. after a restart")
+          .isEqualTo(due.get(0).body());
+    }
+
+    @Test
+    void aReferenceWithoutPointerTakesTheWholeResultAndReferencesNestInArrays() {
+      String body = "[{\"$from\":\"reserve\"},{\"deep\":{\"$from\":\"reserve\",\"pointer\":\"/a/1\"}}]";
+      GlobalTx tx = changed(reserveThenPay(body), new Event.CallSucceeded("reserve", Op.ACTION, "{\"a\":[true,null]}", at(1)));
+      assertThat(core.plan(tx, at(2), Set.of()).calls().get(0).body()).isEqualTo("[{\"a\":[true,null]},{\"deep\":null}]");
+    }
+
+    @Test
+    void aMissingPointerMakesTheActionUnsendableAndTheStepFailsForGoodWithAClearReason() {
+      GlobalTx tx = changed(reserveThenPay(REF_ID), new Event.CallSucceeded("reserve", Op.ACTION, "{\"other\":1}", at(1)));
+      Call call = core.plan(tx, at(2), Set.of()).calls().get(0);
+      assertThat(call.unsendable()).isEqualTo("pointer \"/id\" is not in the result of step 'reserve'");
+      tx = changed(tx, new Event.CallUnsendable("pay", Op.ACTION, call.unsendable(), 0.5, at(2)));
+      assertThat(tx.status()).isEqualTo(ROLLING_BACK);
+      assertThat(tx.reason()).isEqualTo("step pay cannot be sent: pointer \"/id\" is not in the result of step 'reserve'");
+      assertThat(status(tx, "pay")).isEqualTo(FAILED);
+      assertThat(calls(core.plan(tx, at(3), Set.of()))).containsExactly("pay:compensate");
+    }
+
+    @Test
+    void anEmptyAnswerHasNoResultToReferTo() {
+      GlobalTx tx = changed(reserveThenPay(REF_ID), new Event.CallSucceeded("reserve", Op.ACTION, at(1)));
+      assertThat(core.plan(tx, at(2), Set.of()).calls().get(0).unsendable())
+          .isEqualTo("step 'reserve' has no result to refer to (its action answered with an empty body)");
+    }
+
+    @Test
+    void pastThePivotAnUnsendableActionIsRetriedWithBackoffAndShowsWhy() {
+      Branch pivot = Branch.step("reserve", "http://p/reserve", null, null, List.of(), true, 3, null);
+      GlobalTx tx = core.saga("dp", List.of(pivot, stepWithBody("pay", List.of("reserve"), REF_ID)), SagaRecovery.COMPENSATE, T0, null);
+      tx = changed(tx, new Event.CallSucceeded("reserve", Op.ACTION, "{}", at(1)));
+      assertThat(tx.status()).isEqualTo(COMMITTING);
+      tx = changed(tx, new Event.CallUnsendable("pay", Op.ACTION, "pointer \"/id\" is not in the result of step 'reserve'", 0.0, at(2)));
+      Branch pay = tx.findBranch("pay").orElseThrow();
+      assertThat(pay.status()).isEqualTo(PENDING);
+      assertThat(pay.lastError()).startsWith("cannot be sent: pointer");
+      assertThat(pay.nextAttemptAt()).isEqualTo(at(2).plusMillis(50));
+    }
+
+    @Test
+    void aCompensationBodyMayReferToAStepItDependsOn() {
+      StepHttp http = new StepHttp("POST", java.util.Map.of(), "DELETE", java.util.Map.of("X-T", "1"),
+          "{\"id\":{\"$from\":\"reserve\",\"pointer\":\"/id\"}}");
+      Branch pay = Branch.step("pay", "http://p/pay", "http://p/refund", null, List.of("reserve"), false, 3, null, http, null);
+      GlobalTx tx = core.saga("dp", List.of(stepWithBody("reserve", List.of(), null), pay), SagaRecovery.COMPENSATE, T0, null);
+      tx = changed(tx, new Event.CallSucceeded("reserve", Op.ACTION, "{\"id\":7}", at(1)));
+      tx = changed(tx, new Event.CallFailed("pay", Op.ACTION, true, "no money", 0.0, at(2)));
+      Call compensation = core.plan(tx, at(3), Set.of()).calls().get(0);
+      assertThat(compensation.op()).isEqualTo(Op.COMPENSATE);
+      assertThat(compensation.method()).isEqualTo("DELETE");
+      assertThat(compensation.headers()).containsEntry("X-T", "1");
+      assertThat(compensation.body()).isEqualTo("{\"id\":7}");
+    }
+
+    @Test
+    void aStepsOwnBackoffReplacesTheCoordinators() {
+      Branch a = Branch.step("a", "http://p/a", "http://p/ua", null, List.of(), false, 5, null, null,
+          new RetryPolicy(Duration.ofSeconds(4), Duration.ofSeconds(8)));
+      GlobalTx tx = core.saga("b", List.of(a), SagaRecovery.COMPENSATE, T0, null);
+      tx = changed(tx, new Event.CallFailed("a", Op.ACTION, false, "503", 0.0, at(0)));
+      assertThat(tx.findBranch("a").orElseThrow().nextAttemptAt()).isEqualTo(at(2_000));
+      tx = changed(tx, new Event.CallFailed("a", Op.ACTION, false, "503", 0.0, at(2_000)));
+      assertThat(tx.findBranch("a").orElseThrow().nextAttemptAt()).isEqualTo(at(6_000));
+    }
+
+    @Test
+    void referencesAreValidatedAtSubmission() {
+      assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), "{\"x\":{\"$from\":\"zz\"}}")), SagaRecovery.COMPENSATE))
+          .isEqualTo("step 'a' action refers to unknown step 'zz'");
+      assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), "{\"$from\":\"a\"}")), SagaRecovery.COMPENSATE))
+          .contains("step 'a' action refers to step 'a', which may not have run yet");
+      assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), null), stepWithBody("b", List.of(), null),
+          stepWithBody("c", List.of("b"), "{\"$from\":\"a\"}")), SagaRecovery.COMPENSATE))
+          .as("a runs in parallel with c's dependency, not before c").contains("refers to step 'a', which may not have run yet");
+      assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), null), stepWithBody("b", List.of("a"), null),
+          stepWithBody("c", List.of("b"), "{\"$from\":\"a\",\"pointer\":\"/x\"}")), SagaRecovery.COMPENSATE))
+          .as("a transitive dependency is fine").isNull();
+      assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), null),
+          stepWithBody("b", List.of("a"), "{\"$from\":\"a\",\"pointer\":\"x\"}")), SagaRecovery.COMPENSATE))
+          .contains("\"pointer\" must be empty or start with '/'");
+      assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), null),
+          stepWithBody("b", List.of("a"), "{\"$from\":\"a\",\"extra\":1}")), SagaRecovery.COMPENSATE))
+          .contains("a reference has only \"$from\" and \"pointer\"");
+      assertThat(core.sagaDefinitionError(List.of(stepWithBody("a", List.of(), null),
+          stepWithBody("b", List.of("a"), "{\"$from\":7}")), SagaRecovery.COMPENSATE))
+          .contains("\"$from\" must be a step name");
+    }
+
+    @Test
+    void aReferenceInTheUrlOrAHeaderIsReplacedByItsValuePercentEncodedInTheUrl() {
+      StepHttp http = new StepHttp("DELETE", java.util.Map.of("X-Reservation", "${reserve/id}", "X-Fixed", "1"), "POST",
+          java.util.Map.of(), null);
+      Branch pay = Branch.step("pay", "http://p/reservations/${reserve/id}?owner=${reserve/owner}", "http://p/undo", null,
+          List.of("reserve"), false, 3, null, http, null);
+      GlobalTx tx = core.saga("dp", List.of(stepWithBody("reserve", List.of(), null), pay), SagaRecovery.COMPENSATE, T0, null);
+      tx = changed(tx, new Event.CallSucceeded("reserve", Op.ACTION, "{\"id\":\"r/1 ü\",\"owner\":7}", at(1)));
+      Call call = core.plan(tx, at(2), Set.of()).calls().get(0);
+      assertThat(call.unsendable()).isNull();
+      assertThat(call.url()).isEqualTo("http://p/reservations/r%2F1%20%C3%BC?owner=7");
+      assertThat(call.headers()).containsEntry("X-Reservation", "r/1 ü").containsEntry("X-Fixed", "1");
+      assertThat(call.method()).isEqualTo("DELETE");
+    }
+
+    @Test
+    void aUrlReferenceToAnObjectIsUnsendable() {
+      Branch pay = Branch.step("pay", "http://p/r/${reserve}", "http://p/undo", null, List.of("reserve"), false, 3, null);
+      GlobalTx tx = core.saga("dp", List.of(stepWithBody("reserve", List.of(), null), pay), SagaRecovery.COMPENSATE, T0, null);
+      tx = changed(tx, new Event.CallSucceeded("reserve", Op.ACTION, "{\"id\":1}", at(1)));
+      assertThat(core.plan(tx, at(2), Set.of()).calls().get(0).unsendable())
+          .isEqualTo("URL: the value at pointer \"\" in the result of step 'reserve' is object, not a string, number or boolean");
+    }
+
+    @Test
+    void urlAndHeaderReferencesAreValidatedLikeBodyReferences() {
+      Branch early = Branch.step("a", "http://p/a/${b/id}", "http://p/ua", null, List.of(), false, 3, null);
+      assertThat(core.sagaDefinitionError(List.of(early, stepWithBody("b", List.of("a"), null)), SagaRecovery.COMPENSATE))
+          .contains("step 'a' action refers to step 'b', which may not have run yet");
+      Branch malformed = Branch.step("a", "http://p/a/${b", "http://p/ua", null, List.of(), false, 3, null);
+      assertThat(core.sagaDefinitionError(List.of(malformed), SagaRecovery.COMPENSATE))
+          .isEqualTo("step 'a' action URL: '${b' is not a reference: write ${step} or ${step/pointer}");
+      StepHttp http = new StepHttp("POST", java.util.Map.of(), "POST", java.util.Map.of("X-R", "${zz}"), null);
+      Branch header = Branch.step("a", "http://p/a", "http://p/ua", null, List.of(), false, 3, null, http, null);
+      assertThat(core.sagaDefinitionError(List.of(header), SagaRecovery.COMPENSATE))
+          .isEqualTo("step 'a' compensation refers to unknown step 'zz'");
+    }
+
+    @Test
+    void theEngineLearnsWhetherAnAnswerIsNeededFromTheReferences() {
+      GlobalTx tx = reserveThenPay(REF_ID);
+      assertThat(core.referencedBy(tx, "reserve")).isEqualTo("pay");
+      assertThat(core.referencedBy(tx, "pay")).isNull();
+    }
+  }
+
   @Nested
   class Invariants {
     @Test

@@ -186,4 +186,58 @@ class EngineTest {
     world.flush();
     assertThat(world.transport.inFlightOps()).containsExactly("b:action");
   }
+
+  // Issue #5: results and references.
+
+  private Future<GlobalTx> reserveThenPay() {
+    return engine.submitSaga("dp", List.of(
+        Branch.step("reserve", "http://p:1/r", "http://p:1/ur", null, List.of(), false, 2, null),
+        Branch.step("pay", "http://p:1/p", "http://p:1/up", "{\"r\":{\"$from\":\"reserve\",\"pointer\":\"/id\"}}",
+            List.of("reserve"), false, 2, null)),
+        SagaRecovery.COMPENSATE, null);
+  }
+
+  @Test
+  void aStepReceivesTheEarlierResultOnlyOnceThatResultIsDurable() {
+    world.result(flushed(reserveThenPay()));
+    world.transport.answer("reserve", CallResult.succeeded("{\"id\":\"r-1\"}"));
+    world.run();
+    assertThat(world.transport.inFlightOps()).as("the result is not durable yet").isEmpty();
+    world.flush();
+    assertThat(world.store.durable.find("dp").result().orElseThrow().findBranch("reserve").orElseThrow().result())
+        .isEqualTo("{\"id\":\"r-1\"}");
+    assertThat(world.transport.inFlightOps()).containsExactly("pay:action");
+    assertThat(world.transport.all.get(world.transport.all.size() - 1).body()).isEqualTo("{\"r\":\"r-1\"}");
+  }
+
+  @Test
+  void anAnswerTooLargeToKeepFailsTheAttemptWhenALaterStepNeedsIt() {
+    world.result(flushed(reserveThenPay()));
+    world.transport.answer("reserve", CallResult.succeededTooLarge("answer of 9000 bytes is larger than saga.stepResultBytesMax"));
+    world.run();
+    world.flush();
+    Branch reserve = world.store.durable.find("dp").result().orElseThrow().findBranch("reserve").orElseThrow();
+    assertThat(reserve.status()).isEqualTo(BranchStatus.PENDING);
+    assertThat(reserve.attempts()).isEqualTo(1);
+    assertThat(reserve.lastError()).contains("saga.stepResultBytesMax").contains("step 'pay' refers to it");
+  }
+
+  @Test
+  void anUnsendableCallIsRecordedWithoutReachingTheParticipant() {
+    world.result(flushed(reserveThenPay()));
+    world.transport.answer("reserve", CallResult.succeeded("{\"other\":1}"));
+    world.run();
+    world.flush();
+    world.run();
+    world.flush();
+    GlobalTx tx = world.store.durable.find("dp").result().orElseThrow();
+    assertThat(tx.status()).isEqualTo(GlobalStatus.ROLLING_BACK);
+    assertThat(tx.reason()).isEqualTo("step pay cannot be sent: pointer \"/id\" is not in the result of step 'reserve'");
+    assertThat(world.transport.all).extracting(c -> c.branchId() + ":" + c.op().code()).doesNotContain("pay:action");
+  }
+
+  private Future<GlobalTx> flushed(Future<GlobalTx> f) {
+    world.flush();
+    return f;
+  }
 }

@@ -444,6 +444,101 @@ class HttpApiTest {
       assertProblem(api.transaction(gid), 404, "transaction-not-found");
     }
 
+    /** Issue #5: a step's own calls, backoff and references are checked before anything is stored. */
+    @Test
+    void sagaStepRequestErrorsNameTheField() {
+      String gid = gid("saga-req");
+      ObjectNode saga = object().put("gid", gid);
+      ArrayNode steps = saga.putArray("steps");
+      steps.add(object().put("name", "a").put("action", participant.url("a")).put("compensation", participant.url("ua")));
+      ObjectNode b = object().put("name", "b").put("compensation", participant.url("ub"));
+      ObjectNode action = b.putObject("action").put("url", participant.url("b")).put("method", "TRACE");
+      steps.add(b);
+
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .startsWith("steps[1].action.method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+      action.put("method", "put").putObject("headers").put("Covenant-Op", "x");
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .isEqualTo("steps[1].action.headers.Covenant-Op is set by the coordinator and cannot be given");
+      action.putObject("headers").put("X-Tenant", "acme\r\nInjected: 1");
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .startsWith("steps[1].action.headers.X-Tenant must be a text of visible characters");
+      action.putObject("headers").put("X-Tenant", "acme");
+      b.put("backoffInitialMillis", 500).put("backoffMaxMillis", 100);
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .isEqualTo("steps[1].backoffMaxMillis 100 is below backoffInitialMillis 500");
+      b.remove("backoffMaxMillis");
+      action.putObject("body").putObject("id").put("$from", "c");
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .isEqualTo("step 'b' action refers to unknown step 'c'");
+      b.putArray("dependsOn");
+      action.putObject("body").putObject("id").put("$from", "a");
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .contains("step 'b' action refers to step 'a', which may not have run yet");
+      action.put("url", "http://${a/host}/b");
+      b.remove("dependsOn");
+      action.remove("body");
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .isEqualTo("steps[1].action may hold references only in its path and query, not in its scheme, host or port");
+      action.put("url", participant.url("b/${a/id"));
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request"))
+          .startsWith("steps[1].action: '${a/id' is not a reference");
+      action.remove("url");
+      assertThat(assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request")).isEqualTo("steps[1].action.url is required");
+      b.put("action", 42);
+      assertProblem(api.post("/v1/sagas", saga), 400, "invalid-request");
+
+      assertProblem(api.transaction(gid), 404, "transaction-not-found");
+    }
+
+    @Test
+    void aSagaStepsOwnMethodHeadersAndBodiesReachTheParticipant() {
+      String gid = gid("saga-own");
+      ObjectNode saga = object().put("gid", gid).put("name", "order");
+      ArrayNode steps = saga.putArray("steps");
+      ObjectNode step = object().put("name", "reserve").put("backoffInitialMillis", 5);
+      ObjectNode action = step.putObject("action").put("url", participant.url("reserve")).put("method", "PUT");
+      action.set("body", object().put("sku", "A-1"));
+      action.putObject("headers").put("X-Tenant", "acme");
+      step.putObject("compensation").put("url", participant.url("release")).put("method", "DELETE");
+      steps.add(step);
+      participant.answer("reserve", "action", 409);
+
+      Response r = expect(api.post("/v1/sagas", saga), 201);
+
+      assertThat(r.body().get("branches").get(0).get("payload")).isEqualTo(object().put("sku", "A-1"));
+      awaitStatus(gid, "rolled_back");
+      assertThat(participant.calls(gid)).extracting(TestParticipant.Received::body)
+          .as("the compensation has no body of its own").containsExactly("{\"sku\":\"A-1\"}", "");
+    }
+
+    @Test
+    void aSagaMayBeSubmittedAsYamlButNothingElseMay() {
+      String gid = gid("saga-yaml");
+      String yaml = "gid: " + gid + "\nname: order\nsteps:\n"
+          + "  - name: reserve\n    action: " + participant.url("reserve") + "\n    compensation: " + participant.url("release") + "\n"
+          + "    payload: {sku: A-1, qty: 2}\n"
+          + "  - name: charge\n    action: {url: '" + participant.url("charge") + "', method: put, body: {r: {$from: reserve}}}\n"
+          + "    compensation: " + participant.url("refund") + "\n";
+
+      Response r = send("POST", "/v1/sagas", "application/yaml; charset=utf-8", yaml);
+
+      assertThat(r.status()).as(r.raw()).isEqualTo(201);
+      assertThat(r.contentType()).isEqualTo("application/json");
+      awaitStatus(gid, "committed");
+      assertThat(participant.calls(gid)).extracting(TestParticipant.Received::body)
+          .containsExactly("{\"sku\":\"A-1\",\"qty\":2}", "{\"r\":{}}");
+      assertThat(view(gid).get("branches").get(0).get("result")).isEqualTo(object());
+
+      assertThat(assertProblem(send("POST", "/v1/sagas", "application/yaml", "steps: [unclosed"), 400, "malformed-json"))
+          .startsWith("body is not valid YAML");
+      assertThat(assertProblem(send("POST", "/v1/sagas", "application/yaml", "a: 1\na: 2\n"), 400, "malformed-json"))
+          .contains("YAML");
+      assertProblem(send("POST", "/v1/transactions", "application/yaml", "mode: tcc\n"), 415, "unsupported-media-type");
+      assertThat(assertProblem(send("POST", "/v1/sagas", "text/plain", "steps: []"), 415, "unsupported-media-type"))
+          .contains("application/json or application/yaml");
+    }
+
     @Test
     void aSagaCannotBeCommittedOrGivenBranches() {
       String gid = gid("saga-mode");

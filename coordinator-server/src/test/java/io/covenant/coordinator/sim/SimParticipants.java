@@ -26,6 +26,13 @@ final class SimParticipants {
   }
 
   private final Map<String, BranchState> branches = new HashMap<>();
+  /** Bodies of the saga action calls each branch received, as "gid/branch" (issue #5: data passing). */
+  final Map<String, Set<String>> actionBodies = new HashMap<>();
+  /** Each applied action answers with a new number, so a step that ran twice would show it. */
+  private int answers;
+
+  /** How a participant answered: a status, and for an applied saga action a JSON body. */
+  record Answer(int status, String body) {}
   /** Branches whose try or action the participant refuses, as "gid/branch". */
   final Set<String> refusing = new HashSet<>();
   final List<String> violations = new ArrayList<>();
@@ -44,8 +51,16 @@ final class SimParticipants {
     return true;
   }
 
-  /** Handles a call from the coordinator; returns the HTTP status it answers. */
-  int handle(String gid, String branch, Op op, boolean sagaStep) {
+  /** Handles a call from the coordinator. */
+  Answer handle(String gid, String branch, Op op, boolean sagaStep, String body) {
+    if (op == Op.ACTION && body != null) {
+      actionBodies.computeIfAbsent(gid + "/" + branch, k -> new HashSet<>()).add(body);
+    }
+    int status = status(gid, branch, op, sagaStep);
+    return new Answer(status, op == Op.ACTION && status == 200 ? "{\"v\":" + (++answers) + "}" : null);
+  }
+
+  private int status(String gid, String branch, Op op, boolean sagaStep) {
     BranchState s = state(gid, branch);
     switch (op) {
       case ACTION -> {

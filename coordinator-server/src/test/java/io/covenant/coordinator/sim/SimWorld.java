@@ -122,14 +122,15 @@ final class SimWorld {
       at(there.plus(latency()), () -> complete(caller, answer, CallResult.failed("503")));
     } else {
       at(there, () -> {
-        int status = deliver(call);
+        SimParticipants.Answer delivered = deliver(call);
+        int status = delivered.status();
         if (fault < 12) {                                   // answer lost after the effect
           at(timeout, () -> complete(caller, answer, CallResult.failed("timed out")));
         } else {
           if (fault < 15) {                                 // duplicated request
             at(latency(), () -> deliver(call));
           }
-          at(latency(), () -> complete(caller, answer, status == 200 ? CallResult.OK
+          at(latency(), () -> complete(caller, answer, status == 200 ? CallResult.succeeded(delivered.body())
               : status == 409 ? CallResult.refused("409") : CallResult.failed(String.valueOf(status))));
         }
       });
@@ -137,10 +138,10 @@ final class SimWorld {
     return answer.future();
   }
 
-  private int deliver(Call call) {
+  private SimParticipants.Answer deliver(Call call) {
     GlobalTx tx = store.durable().get(call.gid());
     boolean saga = tx != null && tx.mode() == Mode.SAGA;
-    return participants.handle(call.gid(), call.branchId(), call.op(), saga);
+    return participants.handle(call.gid(), call.branchId(), call.op(), saga, call.body());
   }
 
   /** Answers reach only the coordinator incarnation that made the call. */
@@ -318,7 +319,9 @@ final class SimWorld {
       }
       String base = "http://p" + random.nextInt(3) + ".sim/s" + i;
       String compensation = i == pivot || recovery == SagaRecovery.FORWARD ? null : base + "/compensate";
-      steps.add(Branch.step("s" + i, base + "/action", compensation, null, deps, i == pivot, 3, null));
+      // Every later step passes on a value from its first dependency's answer (issue #5).
+      String payload = deps.isEmpty() ? null : "{\"from\":{\"$from\":\"" + deps.get(0) + "\",\"pointer\":\"/v\"}}";
+      steps.add(Branch.step("s" + i, base + "/action", compensation, payload, deps, i == pivot, 3, null));
     }
     if (random.nextInt(4) == 0 && recovery == SagaRecovery.COMPENSATE) {
       participants.refusing.add(gid + "/s" + random.nextInt(n));
@@ -328,6 +331,32 @@ final class SimWorld {
   }
 
   // --- the checks after healing ----------------------------------------------------------------
+
+  /**
+   * Data passing: every action call of a step that refers to its dependency's answer carried the
+   * value of the answer that is durable in the end, however often the coordinator crashed, lost
+   * unsynced writes or repeated the call. A value from an answer that was not yet durable (a broken
+   * write ahead) would differ, because each applied action answers with a new number.
+   */
+  private void passedOn(GlobalTx tx, Branch b, List<String> problems) {
+    if (tx.mode() != Mode.SAGA || b.payload() == null || b.dependsOn().isEmpty()) {
+      return;
+    }
+    java.util.Set<String> bodies = participants.actionBodies.getOrDefault(tx.gid() + "/" + b.id(), java.util.Set.of());
+    if (bodies.isEmpty()) {
+      return;
+    }
+    String from = b.dependsOn().get(0);
+    String result = tx.findBranch(from).map(Branch::result).orElse(null);
+    if (result == null) {
+      problems.add(tx.gid() + "/" + b.id() + " was sent " + bodies + " but step " + from + " has no durable result");
+      return;
+    }
+    String expected = "{\"from\":" + result.substring(result.indexOf(':') + 1, result.length() - 1) + "}";
+    if (!bodies.equals(java.util.Set.of(expected))) {
+      problems.add(tx.gid() + "/" + b.id() + " was sent " + bodies + " but the durable result of " + from + " is " + result);
+    }
+  }
 
   void assertAllEndedConsistently() {
     List<String> problems = new ArrayList<>();
@@ -357,6 +386,7 @@ final class SimWorld {
         if (!commit && tx.mode() != Mode.SAGA && !s.backward) {
           problems.add(tx.gid() + "/" + b.id() + " rolled back but never cancelled");
         }
+        passedOn(tx, b, problems);
       }
     }
     if (!problems.isEmpty()) {

@@ -129,6 +129,17 @@ public abstract class TransactionStoreContract {
     assertThat(await(store.find("order-2"))).isEmpty();
   }
 
+  /** Issue #5: a saga step's own calls and backoff, and its action's result, are stored with it. */
+  @Test
+  void aSagaStepsOwnCallsBackoffAndResultAreStoredWithIt() throws Exception {
+    GlobalTx tx = TxFixtures.sagaWithOwnCalls("order-own", T0);
+    await(store.create(tx));
+    GlobalTx succeeded = TxFixtures.firstStepSucceeded(tx, "{\"id\":\"r-17\",\"city\":\"Zürich\"}", T0.plusSeconds(1));
+    await(store.update(succeeded, 1));
+    assertThat(stored("order-own")).isEqualTo(succeeded);
+    assertThat(stored("order-own").branches().get(0).result()).isEqualTo("{\"id\":\"r-17\",\"city\":\"Zürich\"}");
+  }
+
   @Test
   void creatingATakenGidFailsWithGidConflictEvenAfterTheTransactionFinished() throws Exception {
     GlobalTx tx = TxFixtures.active("order-1", T0);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.covenant.coordinator.core.Branch;
 import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.coordinator.core.RetryPolicy;
+import io.covenant.coordinator.core.StepHttp;
 import io.covenant.protocol.BranchStatus;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
@@ -14,7 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TxCodecTest {
@@ -62,7 +66,7 @@ class TxCodecTest {
   void roundTripsATransactionWithEveryOptionalFieldSet() {
     Branch full = new Branch("reserve", BranchStatus.FAILED, "http://stock/reserve", "http://stock/release",
         "{\"sku\":\"A-1\"}", List.of("a", "b", "c"), true, 7, Duration.ofMillis(1500), 6, "connection refused",
-        T0.plusNanos(123_456_789), "finished by hand by 'ops': released in the warehouse system");
+        T0.plusNanos(123_456_789), "finished by hand by 'ops': released in the warehouse system", null, null, null);
     GlobalTx tx = new GlobalTx("g", Mode.SAGA, GlobalStatus.ROLLING_BACK, T0, T0.plusSeconds(3).plusNanos(1),
         T0.plusSeconds(60), "step reserve failed", 42, List.of(full));
     assertThat(roundTrip(tx)).isEqualTo(tx);
@@ -123,9 +127,60 @@ class TxCodecTest {
   @Test
   void refusesARecordOfAnotherFormatVersion() {
     byte[] bytes = TxCodec.encode(TxFixtures.active("g", T0));
-    bytes[0] = 2;
+    bytes[0] = 3;
     assertThatThrownBy(() -> TxCodec.decode(bytes))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("format version 2");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("format version 3");
+  }
+
+  /** Bytes written by the version 1 codec (before saga steps had their own calls, backoff and result). */
+  static final String VERSION_1_RECORD = "01076f726465722d3102040380e4ad950d0086e4ad950d00f8e4ad950d0013737465702072657365727665"
+      + "206661696c65645402016103000a687474703a2f2f702f610006000772657365727665043f14687474703a2f2f73746f636b2f7265"
+      + "736572766514687474703a2f2f73746f636b2f72656c656173650d7b22736b75223a22412d31227d0101610e0c80bcc1960b1263"
+      + "6f6e6e656374696f6e207265667573656480e4ad950d959aef3a";
+
+  @Test
+  void decodesARecordWrittenInFormatVersion1() {
+    Branch bare = new Branch("a", BranchStatus.SUCCEEDED, "http://p/a", null, null, List.of(), false, 3, null, 0, null, null);
+    Branch full = new Branch("reserve", BranchStatus.FAILED, "http://stock/reserve", "http://stock/release",
+        "{\"sku\":\"A-1\"}", List.of("a"), true, 7, Duration.ofMillis(1500), 6, "connection refused", T0.plusNanos(123_456_789));
+    GlobalTx expected = new GlobalTx("order-1", Mode.SAGA, GlobalStatus.ROLLING_BACK, T0, T0.plusSeconds(3), T0.plusSeconds(60),
+        "step reserve failed", 42, List.of(bare, full));
+
+    GlobalTx decoded = TxCodec.decode(HexFormat.of().parseHex(VERSION_1_RECORD));
+
+    assertThat(decoded).isEqualTo(expected);
+    assertThat(decoded.branches()).allSatisfy(b -> {
+      assertThat(b.http()).isNull();
+      assertThat(b.retry()).isNull();
+      assertThat(b.result()).isNull();
+    });
+    assertThat(TxCodec.encode(decoded)[0]).isEqualTo(TxCodec.FORMAT_VERSION); // the next write is version 2
+    assertThat(roundTrip(decoded)).isEqualTo(expected);
+  }
+
+  @Test
+  void roundTripsAStepsOwnCallsBackoffAndResult() {
+    StepHttp http = new StepHttp("PUT", Map.of("X-Tenant", "acme", "Authorization", "Bearer t"), "DELETE",
+        Map.of("X-Tenant", "acme"), "{\"reservation\":{\"$from\":\"reserve\",\"pointer\":\"/id\"}}");
+    Branch reserve = new Branch("reserve", BranchStatus.SUCCEEDED, "http://stock/reserve", "http://stock/release",
+        "{\"sku\":\"A-1\"}", List.of(), false, 3, null, 0, null, null, null, http,
+        new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(2)), "{\"id\":\"r-17\",\"note\":\"Zürich 🚀\"}");
+    Branch noBody = new Branch("ship", BranchStatus.PENDING, "http://ship/go", "http://ship/undo", null, List.of("reserve"),
+        false, 3, null, 0, null, null, null, new StepHttp("POST", Map.of(), "POST", Map.of(), null), null, null);
+    Branch resultOnly = new Branch("pay", BranchStatus.SUCCEEDED, "http://pay/charge", "http://pay/refund", null,
+        List.of(), false, 3, null, 0, null, null, "finished by hand by 'ops': charged by phone", null, null,
+        "\"plain text answer\"");
+    GlobalTx tx = new GlobalTx("g", Mode.SAGA, GlobalStatus.ACTIVE, T0, T0, null, null, 3, List.of(reserve, noBody, resultOnly));
+
+    GlobalTx back = roundTrip(tx);
+
+    assertThat(back).isEqualTo(tx);
+    assertThat(back.branches().get(0).http().actionHeaders()).containsEntry("Authorization", "Bearer t");
+    assertThat(back.branches().get(1).http().compensationBody()).isNull();
+    for (int len = 0; len < TxCodec.encode(tx).length; len++) {
+      byte[] prefix = Arrays.copyOf(TxCodec.encode(tx), len);
+      assertThatThrownBy(() -> TxCodec.decode(prefix)).isInstanceOf(IllegalArgumentException.class);
+    }
   }
 
   @Test

@@ -2,6 +2,8 @@ package io.covenant.coordinator.store;
 
 import io.covenant.coordinator.core.Branch;
 import io.covenant.coordinator.core.GlobalTx;
+import io.covenant.coordinator.core.RetryPolicy;
+import io.covenant.coordinator.core.StepHttp;
 import io.covenant.protocol.BranchStatus;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds {@link GlobalTx} values for store tests through the public constructors only (the core's
@@ -31,6 +34,26 @@ public final class TxFixtures {
           Branch.step("pay", "http://pay:8080/charge", null, null, List.of("reserve"), true, 5, null));
     };
     return new GlobalTx(gid, mode, GlobalStatus.ACTIVE, createdAt, createdAt, createdAt.plusSeconds(60), null, 1, branches);
+  }
+
+  /** An active saga whose first step has its own methods, headers, compensation body and backoff, and whose second refers to its result. */
+  public static GlobalTx sagaWithOwnCalls(String gid, Instant createdAt) {
+    StepHttp http = new StepHttp("PUT", Map.of("X-Tenant", "acme"), "DELETE", Map.of(), "{\"why\":\"saga failed\"}");
+    List<Branch> steps = List.of(
+        Branch.step("reserve", "http://stock:8080/reserve", "http://stock:8080/release", "{\"sku\":\"A-1\"}", List.of(), false, 3,
+            null, http, new RetryPolicy(Duration.ofMillis(20), Duration.ofSeconds(1))),
+        Branch.step("pay", "http://pay:8080/charge", "http://pay:8080/refund", "{\"ref\":{\"$from\":\"reserve\",\"pointer\":\"/id\"}}",
+            List.of("reserve"), false, 5, null));
+    return new GlobalTx(gid, Mode.SAGA, GlobalStatus.ACTIVE, createdAt, createdAt, createdAt.plusSeconds(60), null, 1, steps);
+  }
+
+  /** {@code tx} after its first step succeeded with {@code result}. */
+  public static GlobalTx firstStepSucceeded(GlobalTx tx, String result, Instant at) {
+    List<Branch> branches = new ArrayList<>(tx.branches());
+    Branch b = branches.get(0);
+    branches.set(0, new Branch(b.id(), BranchStatus.SUCCEEDED, b.forwardUrl(), b.backwardUrl(), b.payload(), b.dependsOn(),
+        b.pivot(), b.attemptsMax(), b.callTimeout(), 0, null, null, null, b.http(), b.retry(), result));
+    return new GlobalTx(tx.gid(), tx.mode(), tx.status(), tx.createdAt(), at, tx.deadline(), tx.reason(), tx.version() + 1, branches);
   }
 
   public static GlobalTx active(String gid, Instant createdAt) {

@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpVersion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +34,7 @@ class WebClientTransportTest {
   static final List<HttpServerRequest> hanging = new CopyOnWriteArrayList<>();
 
   record Received(String method, String path, String gid, String branch, String op, String contentType, String body,
-      HttpVersion version, String host) {}
+      HttpVersion version, String host, String tenant) {}
 
   @BeforeAll
   static void startParticipant() throws Exception {
@@ -54,9 +55,11 @@ class WebClientTransportTest {
     request.body().onSuccess(body -> {
       received.add(new Received(request.method().name(), request.path(), request.getHeader(Headers.GID),
           request.getHeader(Headers.BRANCH), request.getHeader(Headers.OP), request.getHeader("Content-Type"),
-          body.toString(), request.version(), request.getHeader("Host")));
+          body.toString(), request.version(), request.getHeader("Host"), request.getHeader("X-Tenant")));
       switch (request.path()) {
         case "/ok" -> request.response().setStatusCode(200).end("{}");
+        case "/json" -> request.response().setStatusCode(201).end("{ \"id\" : \"r-1\",\n \"n\": [1, 2] }");
+        case "/text" -> request.response().setStatusCode(200).end("reserved r-1");
         case "/accepted" -> request.response().setStatusCode(204).end();
         case "/refuse" -> request.response().setStatusCode(409).end("{\"reason\":\"out of stock\"}");
         case "/fail" -> request.response().setStatusCode(500).end("x".repeat(1000));
@@ -96,7 +99,8 @@ class WebClientTransportTest {
 
   /** Names a test resolves as it is told, the way a DNS server controlled by a caller would. */
   private static WebClientTransport resolving(java.util.Map<String, String> names) {
-    return new WebClientTransport(vertx, Duration.ofSeconds(5), 2, false, null, host -> {
+    return new WebClientTransport(vertx, Duration.ofSeconds(5), 2, false, null,
+        WebClientTransport.RESULT_BYTES_MAX_DEFAULT, host -> {
       String addresses = names.get(host);
       if (addresses == null) {
         throw new java.net.UnknownHostException(host);
@@ -241,13 +245,55 @@ class WebClientTransportTest {
   void speaksHttp2WithPriorKnowledgeWhenAsked() throws Exception {
     WebClientTransport h2 = new WebClientTransport(vertx, Duration.ofSeconds(5), 2, true);
     try {
-      assertThat(call(h2, new Call("gid-h2", "b", Op.ACTION, url("/ok"), "{\"a\":1}", null))).isEqualTo(CallResult.OK);
+      assertThat(call(h2, new Call("gid-h2", "b", Op.ACTION, url("/ok"), "{\"a\":1}", null))).isEqualTo(CallResult.succeeded("{}"));
       Received r = last("gid-h2");
       assertThat(r.version()).isEqualTo(HttpVersion.HTTP_2);
       assertThat(r.body()).isEqualTo("{\"a\":1}");
       assertThat(r.op()).isEqualTo("action");
     } finally {
       h2.close();
+    }
+  }
+
+  // Issue #5: a saga step's own method and headers, and its action's answer kept as its result.
+
+  @Test
+  void sendsAStepsOwnMethodAndHeaders() throws Exception {
+    CallResult result = call(transport, new Call("gid-put", "reserve", Op.COMPENSATE, url("/ok"), "{\"id\":1}", null,
+        "PUT", Map.of("X-Tenant", "acme"), null));
+    assertThat(result.kind()).isEqualTo(CallResult.Kind.SUCCEEDED);
+    assertThat(result.body()).as("only an action's answer is kept").isNull();
+    Received r = last("gid-put");
+    assertThat(r.method()).isEqualTo("PUT");
+    assertThat(r.tenant()).isEqualTo("acme");
+    assertThat(r.op()).isEqualTo("compensate");
+    assertThat(r.body()).isEqualTo("{\"id\":1}");
+  }
+
+  @Test
+  void keepsAnActionsJsonAnswerAsCompactJson() throws Exception {
+    CallResult result = call(transport, new Call("gid-json", "reserve", Op.ACTION, url("/json"), null, null));
+    assertThat(result).isEqualTo(CallResult.succeeded("{\"id\":\"r-1\",\"n\":[1,2]}"));
+  }
+
+  @Test
+  void keepsAnActionsTextAnswerAsAJsonString() throws Exception {
+    CallResult result = call(transport, new Call("gid-text", "reserve", Op.ACTION, url("/text"), null, null));
+    assertThat(result).isEqualTo(CallResult.succeeded("\"reserved r-1\""));
+  }
+
+  @Test
+  void anActionsAnswerLargerThanTheLimitIsASuccessThatIsNotKept() throws Exception {
+    WebClientTransport small = new WebClientTransport(vertx, Duration.ofSeconds(5), 2, false, null, 10, HostResolver.SYSTEM);
+    try {
+      CallResult result = call(small, new Call("gid-big", "reserve", Op.ACTION, url("/json"), null, null));
+      assertThat(result.kind()).isEqualTo(CallResult.Kind.SUCCEEDED);
+      assertThat(result.resultTooLarge()).isTrue();
+      assertThat(result.body()).isNull();
+      assertThat(result.detail()).contains("larger than saga.stepResultBytesMax (10 bytes)");
+      assertThat(call(small, new Call("gid-big2", "reserve", Op.ACTION, url("/big"), null, null)).resultTooLarge()).isTrue();
+    } finally {
+      small.close();
     }
   }
 
