@@ -179,10 +179,14 @@ abstract class ShopAcceptanceTest {
     String gid = JSON.readTree(placed.body()).get("gid").asText();
     TransactionView end = client.awaitEnd(gid, BOUND);
     assertThat(end.status()).isEqualTo(GlobalStatus.COMMITTED);
-    assertThat(stockCalls.calls(gid)).filteredOn(c -> c.injected() && "confirm".equals(c.op()))
-        .extracting(CallInjector.Call::status).containsOnly(200).isNotEmpty();
-    assertThat(accountCalls.calls(gid)).filteredOn(c -> c.injected() && "confirm".equals(c.op()))
-        .extracting(CallInjector.Call::status).containsOnly(200).isNotEmpty();
+    // The injector sends each duplicate after the participant answered the original, so the
+    // coordinator may have finished before the duplicate confirms have their answers.
+    await().atMost(BOUND).untilAsserted(() -> {
+      assertThat(stockCalls.calls(gid)).filteredOn(c -> c.injected() && "confirm".equals(c.op()))
+          .extracting(CallInjector.Call::status).containsOnly(200).isNotEmpty();
+      assertThat(accountCalls.calls(gid)).filteredOn(c -> c.injected() && "confirm".equals(c.op()))
+          .extracting(CallInjector.Call::status).containsOnly(200).isNotEmpty();
+    });
 
     stockCalls.reset();
     accountCalls.reset();
