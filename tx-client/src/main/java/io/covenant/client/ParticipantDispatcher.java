@@ -85,7 +85,8 @@ public final class ParticipantDispatcher {
 
   /**
    * Handles one call, independent of any HTTP server: the core that adapters (the JDK
-   * {@link #httpHandler()}, the Servlet {@code DispatcherServlet}, or your own) wrap.
+   * {@link #httpHandler()}, the Servlet {@code DispatcherServlet}, the Vert.x Web
+   * {@code DispatcherHandler} of tx-client-vertx, or your own) wrap.
    *
    * @param headers the request headers, one value each; names are matched ignoring case
    * @param body the request body, empty when there is none
