@@ -16,8 +16,8 @@ import java.util.function.Function;
  * CovenantHeaders.apply(okHttpRequest::header);                 // OkHttp's Request.Builder
  * CovenantHeaders.apply((name, value) -> springHeaders.set(name, value));
  *
- * // a Vert.x Web handler (Vert.x is not a dependency of this module):
- * Optional<TransactionContext> incoming = CovenantHeaders.read(routingContext.request()::getHeader);
+ * // any server (Vert.x Web has a ready handler in tx-client-vertx):
+ * Optional<TransactionContext> incoming = CovenantHeaders.read(request::getHeader);
  * }</pre>
  *
  * <p>The headers are {@code Covenant-Gid} (always), {@code Covenant-Branch} (when the context has a

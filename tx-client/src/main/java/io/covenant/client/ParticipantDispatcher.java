@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><th>Outcome</th><th>Answer</th><th>The coordinator</th></tr>
  *   <tr><td>the handler returns</td><td>200, empty body</td><td>done</td></tr>
  *   <tr><td>it throws {@link BusinessRefusal}</td><td>409, problem {@link BusinessRefusal#TYPE}</td><td>refused, final</td></tr>
- *   <tr><td>it throws any other exception</td><td>500, problem {@code internal-error} (logged)</td><td>retries</td></tr>
+ *   <tr><td>it throws {@link CallConflict} (the barrier's {@code BarrierConflict})</td><td>500, problem {@code internal-error} (logged at WARN, no stack trace)</td><td>retries (shows as stuck)</td></tr>
+ *   <tr><td>it throws any other exception</td><td>500, problem {@code internal-error} (logged at WARN with its stack trace)</td><td>retries</td></tr>
  *   <tr><td>{@code Covenant-Gid}, {@code -Branch} or {@code -Op} missing or unknown</td><td>400 {@code invalid-request}</td><td>retries (shows as stuck)</td></tr>
  *   <tr><td>no handler for the resource and op</td><td>404 {@code not-found}</td><td>retries (shows as stuck)</td></tr>
  * </table>
@@ -84,7 +85,8 @@ public final class ParticipantDispatcher {
 
   /**
    * Handles one call, independent of any HTTP server: the core that adapters (the JDK
-   * {@link #httpHandler()}, the Servlet {@code DispatcherServlet}, or your own) wrap.
+   * {@link #httpHandler()}, the Servlet {@code DispatcherServlet}, the Vert.x Web
+   * {@code DispatcherHandler} of tx-client-vertx, or your own) wrap.
    *
    * @param headers the request headers, one value each; names are matched ignoring case
    * @param body the request body, empty when there is none
@@ -123,6 +125,12 @@ public final class ParticipantDispatcher {
       log.atDebug().addKeyValue("gid", gid).addKeyValue("branch", branchId).addKeyValue("op", op.code())
           .addKeyValue("reason", refusal.getMessage()).log("participant refused");
       return problem(new Problem(BusinessRefusal.TYPE, BusinessRefusal.TITLE, 409, refusal.getMessage(), gid, false));
+    } catch (CallConflict conflict) {
+      // A situation of the protocol, not a fault in the handler: the message says it all.
+      log.atWarn().addKeyValue("gid", gid).addKeyValue("branch", branchId).addKeyValue("op", op.code())
+          .addKeyValue("resource", resource).addKeyValue("conflict", conflict.getMessage())
+          .log("participant call conflicts with what the branch recorded; answering 500");
+      return problem(Problem.of(ErrorCode.INTERNAL, op.code() + " of branch " + branchId + " failed: " + conflict, gid));
     } catch (Exception failure) {
       log.atWarn().setCause(failure).addKeyValue("gid", gid).addKeyValue("branch", branchId)
           .addKeyValue("op", op.code()).addKeyValue("resource", resource)

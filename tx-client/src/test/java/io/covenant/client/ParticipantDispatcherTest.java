@@ -99,6 +99,24 @@ class ParticipantDispatcherTest {
   }
 
   @Test
+  void aCallConflictAnswersARetryable500WithItsMessage() throws IOException {
+    ParticipantDispatcher guarded = ParticipantDispatcher.builder()
+        .on("stock", Op.CONFIRM, call -> {
+          throw new CallConflict("branch stock of " + call.gid() + " was cancelled already; a confirm contradicts it");
+        })
+        .build();
+
+    ParticipantDispatcher.Response response = guarded.handle(headers("order-9", "stock", "confirm"), new byte[0], "stock");
+
+    assertThat(response.status()).isEqualTo(500);
+    JsonNode problem = problem(response);
+    assertThat(problem.path("type").asText()).isEqualTo(ErrorCode.INTERNAL.type());
+    assertThat(problem.path("retryable").asBoolean()).isTrue();
+    assertThat(problem.path("gid").asText()).isEqualTo("order-9");
+    assertThat(problem.path("detail").asText()).contains("was cancelled already; a confirm contradicts it");
+  }
+
+  @Test
   void callsAreRoutedByResourceAndOpWhateverTheSlashesQueryAndHeaderCase() {
     Map<String, String> lowerCase = Map.of("covenant-gid", "order-4", "COVENANT-BRANCH", "stock", "Covenant-Op", "CONFIRM");
 

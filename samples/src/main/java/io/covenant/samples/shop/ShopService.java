@@ -52,14 +52,31 @@ public final class ShopService implements AutoCloseable {
     this.tcc = tcc;
   }
 
-  /** The stock service over {@code dataSource}. */
+  /** The stock service over {@code dataSource}; each try registers its branch before it runs. */
   public static ShopService stock(CovenantClient client, DataSource dataSource) throws IOException, SQLException {
-    return participant("stock", client, dataSource, StockService.DDL, new StockService());
+    return stock(client, dataSource, true);
   }
 
-  /** The account service over {@code dataSource}. */
+  /**
+   * The stock service over {@code dataSource}. With {@code registersBranches} false its tries do not
+   * register their branch: for an initiator that registers each branch itself before it calls the try
+   * ({@link TccParticipant.Builder#registersBranches}), or the participant test kit, whose gids are
+   * no transactions of a coordinator.
+   */
+  public static ShopService stock(CovenantClient client, DataSource dataSource, boolean registersBranches)
+      throws IOException, SQLException {
+    return participant("stock", client, dataSource, StockService.DDL, new StockService(), registersBranches);
+  }
+
+  /** The account service over {@code dataSource}; each try registers its branch before it runs. */
   public static ShopService account(CovenantClient client, DataSource dataSource) throws IOException, SQLException {
-    return participant("account", client, dataSource, AccountService.DDL, new AccountService());
+    return account(client, dataSource, true);
+  }
+
+  /** The account service over {@code dataSource}; {@code registersBranches} as for {@link #stock(CovenantClient, DataSource, boolean)}. */
+  public static ShopService account(CovenantClient client, DataSource dataSource, boolean registersBranches)
+      throws IOException, SQLException {
+    return participant("account", client, dataSource, AccountService.DDL, new AccountService(), registersBranches);
   }
 
   /**
@@ -91,7 +108,7 @@ public final class ShopService implements AutoCloseable {
   }
 
   private static ShopService participant(String name, CovenantClient client, DataSource dataSource, String ddl,
-      Object bean) throws IOException, SQLException {
+      Object bean, boolean registersBranches) throws IOException, SQLException {
     createTable(dataSource, ddl);
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     ExecutorService threads = Executors.newCachedThreadPool();
@@ -100,6 +117,7 @@ public final class ShopService implements AutoCloseable {
         .callbackUrl(tccUrl(server))
         .dataSource(dataSource)
         .createBarrierTable(true)
+        .registersBranches(registersBranches)
         .bean(bean)
         .build();
     HttpContext tcc = server.createContext("/tcc", participant.httpHandler());
