@@ -118,11 +118,15 @@ public record Branch(
         lastError, nextAttemptAt, why, http, retry, result);
   }
 
-  /** True when this branch has the same registration (URLs and payload) as {@code other}. */
+  /**
+   * True when this branch has the same registration (URLs and payload) as {@code other}. Payloads
+   * are compared as JSON, so the same object with its members in another order (a client that
+   * serialises a map) is the same registration.
+   */
   boolean sameRegistration(Branch other) {
     return forwardUrl.equals(other.forwardUrl)
         && Objects.equals(backwardUrl, other.backwardUrl)
-        && Objects.equals(payload, other.payload);
+        && References.sameJson(payload, other.payload);
   }
 
   /** True when {@code other} is the same saga step definition (ignoring progress). */

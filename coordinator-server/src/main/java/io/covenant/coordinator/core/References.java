@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -196,6 +197,21 @@ public final class References {
       }
     }
     return value;
+  }
+
+  /** True when both are null, or both are JSON texts of equal values (members in any order). */
+  static boolean sameJson(String a, String b) {
+    if (Objects.equals(a, b)) {
+      return true;
+    }
+    if (a == null || b == null) {
+      return false;
+    }
+    try {
+      return MAPPER.readTree(a).equals(MAPPER.readTree(b));
+    } catch (JsonProcessingException e) {
+      return false; // stored payloads are JSON; text that is not cannot be the same registration
+    }
   }
 
   private static JsonNode parse(String json) {

@@ -1,8 +1,8 @@
 package io.covenant.coordinator.engine;
 
-import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -56,12 +56,19 @@ final class ParticipantLimiter {
     return n;
   }
 
+  /**
+   * The participant a URL belongs to: its scheme and authority (host and port), lower-cased, as
+   * written. Found by scanning, not by parsing a {@code URI}: this runs twice per call.
+   */
   static String key(String url) {
-    try {
-      URI u = URI.create(url);
-      return u.getScheme() + "://" + u.getHost() + ":" + u.getPort();
-    } catch (IllegalArgumentException e) {
+    int start = url.indexOf("://");
+    if (start < 0) {
       return url;
     }
+    int end = start + 3;
+    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+      end++;
+    }
+    return url.substring(0, end).toLowerCase(Locale.ROOT);
   }
 }

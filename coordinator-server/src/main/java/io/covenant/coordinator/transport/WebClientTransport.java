@@ -138,6 +138,9 @@ public final class WebClientTransport implements ParticipantTransport {
 
   @Override
   public Future<CallResult> call(Call call) {
+    if (hasLiteralHost(call.url())) {
+      return send(call, null); // checked when registered; nothing to resolve
+    }
     URI uri;
     try {
       uri = URI.create(call.url());
@@ -145,7 +148,7 @@ public final class WebClientTransport implements ParticipantTransport {
       return Future.succeededFuture(CallResult.failed("cannot send the request: " + e.getMessage()));
     }
     String host = uri.getHost();
-    if (host == null || host.startsWith("[") || IPV4_LITERAL.matcher(host).matches()) {
+    if (host == null) {
       return send(call, null);
     }
     return addresses.addressOf(host).transform(ar -> {
@@ -156,6 +159,32 @@ public final class WebClientTransport implements ParticipantTransport {
       int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
       return send(call, SocketAddress.inetSocketAddress(port, ar.result().getHostAddress()));
     });
+  }
+
+  /**
+   * True when the URL's host is an IP address literal (IPv6 in brackets, or dotted IPv4). Found by
+   * scanning, not by parsing a {@code URI}: this runs for every call.
+   */
+  static boolean hasLiteralHost(String url) {
+    int start = url.indexOf("://");
+    if (start < 0) {
+      return false;
+    }
+    start += 3;
+    int end = start;
+    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+      end++;
+    }
+    int at = url.lastIndexOf('@', end - 1);
+    if (at >= start) {
+      start = at + 1;
+    }
+    if (start < end && url.charAt(start) == '[') {
+      return true;
+    }
+    int colon = url.indexOf(':', start);
+    int hostEnd = colon >= 0 && colon < end ? colon : end;
+    return IPV4_LITERAL.matcher(url).region(start, hostEnd).matches();
   }
 
   /** Sends {@code call} to {@code address}, or to its URL's host when null. */

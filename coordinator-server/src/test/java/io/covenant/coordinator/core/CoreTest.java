@@ -107,6 +107,18 @@ class CoreTest {
     }
 
     @Test
+    void aRepeatedRegistrationIsComparedByItsPayloadsValueNotItsText() {
+      GlobalTx tx = core.begin("g1", Mode.TCC, T0, at(30_000));
+      tx = changed(tx, new Event.Register(Branch.registered("stock", "http://s/c", "http://s/x", "{\"sku\":\"A-1\",\"qty\":2}"), at(1)));
+      assertThat(core.on(tx, new Event.Register(Branch.registered("stock", "http://s/c", "http://s/x", "{ \"qty\": 2, \"sku\": \"A-1\" }"), at(2))))
+          .as("same members in another order").isInstanceOf(Unchanged.class);
+      assertThat(rejected(tx, new Event.Register(Branch.registered("stock", "http://s/c", "http://s/x", "{\"sku\":\"A-1\",\"qty\":3}"), at(2))).code())
+          .isEqualTo(ErrorCode.BRANCH_CONFLICT);
+      assertThat(rejected(tx, new Event.Register(Branch.registered("stock", "http://s/c", "http://s/x", null), at(2))).code())
+          .isEqualTo(ErrorCode.BRANCH_CONFLICT);
+    }
+
+    @Test
     void registrationIsIdempotentAndClosesWithTheDecision() {
       GlobalTx tx = tccWithTwoBranches();
       assertThat(core.on(tx, new Event.Register(Branch.registered("stock", "http://s/confirm", "http://s/cancel", "{\"n\":1}"), at(3))))

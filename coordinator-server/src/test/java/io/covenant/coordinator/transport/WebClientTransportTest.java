@@ -114,6 +114,18 @@ class WebClientTransportTest {
   }
 
   @Test
+  void onlyAddressLiteralsSkipResolution() {
+    assertThat(WebClientTransport.hasLiteralHost("http://127.0.0.1:8080/tcc/confirm")).isTrue();
+    assertThat(WebClientTransport.hasLiteralHost("http://10.0.0.7/x?y=1")).isTrue();
+    assertThat(WebClientTransport.hasLiteralHost("https://[::1]:8443/x")).isTrue();
+    assertThat(WebClientTransport.hasLiteralHost("http://user@127.0.0.1:80/x")).isTrue();
+    assertThat(WebClientTransport.hasLiteralHost("http://stock.internal:8080/x")).isFalse();
+    assertThat(WebClientTransport.hasLiteralHost("http://1.2.3.4.example.com/x")).isFalse();
+    assertThat(WebClientTransport.hasLiteralHost("http://localhost:8080/10.0.0.1")).isFalse();
+    assertThat(WebClientTransport.hasLiteralHost("http://127.0.0.1@evil.example/x")).isFalse();
+  }
+
+  @Test
   void aHostNameIsCalledAtTheAddressItResolvesToWithTheNameAsHost() throws Exception {
     WebClientTransport t = resolving(java.util.Map.of("stock.covenant.test", "127.0.0.1"));
     try {
