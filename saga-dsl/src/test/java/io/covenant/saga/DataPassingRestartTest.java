@@ -36,7 +36,7 @@ class DataPassingRestartTest {
               .compensation(HttpCall.post(bank.url("refund")))
           .build();
 
-      TestCoordinator first = TestCoordinator.journal(journal);
+      SagaCoordinator first = SagaCoordinator.journal(journal);
       String gid;
       try {
         gid = first.sagas().start(order, "order-restart-1").gid();
@@ -46,7 +46,7 @@ class DataPassingRestartTest {
       }
       bank.release("charge", "action");
 
-      try (TestCoordinator second = first.restart()) {
+      try (SagaCoordinator second = first.restart()) {
         SagaProgress end = second.sagas().attach(gid).awaitEnd(BOUND);
 
         assertThat(end.status()).isEqualTo(GlobalStatus.COMMITTED);

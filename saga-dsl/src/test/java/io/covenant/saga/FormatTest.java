@@ -119,7 +119,7 @@ class FormatTest {
 
   @Test
   void theJsonFormIsTheBodyTheCoordinatorTakes() throws Exception {
-    try (TestCoordinator coordinator = TestCoordinator.memory(); TestParticipant shop = TestParticipant.start()) {
+    try (SagaCoordinator coordinator = SagaCoordinator.memory(); TestParticipant shop = TestParticipant.start()) {
       shop.answerBody("reserve", call -> "{\"id\":\"r-9\"}");
       SagaDefinition saga = Saga.named("order")
           .step("reserve").action(HttpCall.post(shop.url("reserve"))).compensation(HttpCall.post(shop.url("release")))

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * participants. Keep the two in step: a README snippet is the body of one of these methods.
  */
 class ReadmeExamplesTest {
-  static TestCoordinator coordinator;
+  static SagaCoordinator coordinator;
   static TestParticipant participant;
   static String stock;
   static String payments;
@@ -28,7 +28,7 @@ class ReadmeExamplesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    coordinator = TestCoordinator.memory();
+    coordinator = SagaCoordinator.memory();
     participant = TestParticipant.start();
     participant.answerBody("reserve", call -> "{\"id\":\"r-" + call.gid() + "\"}");
     stock = participant.url("stock").replaceAll("/stock$", "");

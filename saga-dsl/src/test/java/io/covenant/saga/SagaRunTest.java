@@ -20,14 +20,14 @@ import org.junit.jupiter.api.Test;
 class SagaRunTest {
   static final Duration BOUND = Duration.ofSeconds(20);
 
-  static TestCoordinator coordinator;
+  static SagaCoordinator coordinator;
   static TestParticipant shop;
   static TestParticipant bank;
   static SagaClient sagas;
 
   @BeforeAll
   static void start() throws Exception {
-    coordinator = TestCoordinator.memory();
+    coordinator = SagaCoordinator.memory();
     shop = TestParticipant.start();
     bank = TestParticipant.start();
     sagas = coordinator.sagas();

@@ -30,12 +30,12 @@ class ValidationTest {
   static final String A = "http://127.0.0.1:9/a";
   static final String UNDO = "http://127.0.0.1:9/undo";
 
-  static TestCoordinator coordinator;
+  static SagaCoordinator coordinator;
   static SagaClient sagas;
 
   @BeforeAll
   static void start() throws Exception {
-    coordinator = TestCoordinator.memory();
+    coordinator = SagaCoordinator.memory();
     sagas = coordinator.sagas();
   }
 

@@ -7,6 +7,8 @@ import io.covenant.client.CovenantClient;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.tcc.example.OrderService;
 import io.covenant.tcc.example.Wiring;
+import io.covenant.testsupport.TestCoordinator;
+import io.covenant.testsupport.TestDatabase;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.sql.Connection;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ReadmeExampleTest {
   @Test
   void theReadmeOrderReservesAndConfirmsStock() throws Exception {
-    try (TestCoordinator coordinator = TestCoordinator.start();
+    try (TestCoordinator coordinator = TestCoordinator.memory();
         CovenantClient client = CovenantClient.builder().coordinator(coordinator.uri()).build();
         TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 4)) {
       db.execute("CREATE TABLE stock (sku VARCHAR(32) PRIMARY KEY, available INT NOT NULL, reserved INT NOT NULL)",

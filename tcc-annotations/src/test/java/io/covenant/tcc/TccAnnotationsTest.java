@@ -11,6 +11,8 @@ import io.covenant.protocol.BranchStatus;
 import io.covenant.protocol.BranchView;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.TransactionView;
+import io.covenant.testsupport.TestCoordinator;
+import io.covenant.testsupport.TestDatabase;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -142,7 +144,7 @@ class TccAnnotationsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    coordinator = TestCoordinator.start();
+    coordinator = TestCoordinator.memory();
     client = CovenantClient.builder().coordinator(coordinator.uri()).build();
     db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 8);
     db.execute("CREATE TABLE stock (sku VARCHAR(32) PRIMARY KEY, available INT NOT NULL, reserved INT NOT NULL,"

@@ -24,6 +24,7 @@ import io.covenant.protocol.SagaRequest;
 import io.covenant.protocol.SagaStep;
 import io.covenant.protocol.TransactionPage;
 import io.covenant.protocol.TransactionView;
+import io.covenant.testsupport.TestCoordinator;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,7 +62,7 @@ class CovenantClientTest {
 
   @BeforeAll
   static void start() throws Exception {
-    coordinator = TestCoordinator.start();
+    coordinator = TestCoordinator.memory();
     shop = TestParticipant.serve(ParticipantDispatcher.builder()
         .on("stock", TRY, call -> {
           contextInTry.put(call.gid(), TransactionContext.current().orElseThrow());

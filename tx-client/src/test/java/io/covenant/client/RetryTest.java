@@ -15,6 +15,7 @@ import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
 import io.covenant.protocol.Op;
 import io.covenant.protocol.TransactionView;
+import io.covenant.testsupport.TestCoordinator;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -45,7 +46,7 @@ class RetryTest {
 
   @BeforeAll
   static void startCoordinator() throws Exception {
-    coordinator = TestCoordinator.start();
+    coordinator = TestCoordinator.memory();
     participant = TestParticipant.serve(ParticipantDispatcher.builder()
         .on("stock", Op.CONFIRM, call -> {})
         .on("stock", Op.CANCEL, call -> {})

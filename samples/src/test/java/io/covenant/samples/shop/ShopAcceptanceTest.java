@@ -11,6 +11,7 @@ import io.covenant.protocol.BranchView;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Headers;
 import io.covenant.protocol.TransactionView;
+import io.covenant.testsupport.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -3,6 +3,7 @@ package io.covenant.samples.shop;
 import io.covenant.client.CovenantClient;
 import io.covenant.testkit.ParticipantContract;
 import io.covenant.testkit.ParticipantContractExtension;
+import io.covenant.testsupport.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

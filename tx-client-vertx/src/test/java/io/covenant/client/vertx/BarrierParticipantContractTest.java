@@ -7,6 +7,7 @@ import io.covenant.protocol.Op;
 import io.covenant.testkit.Branch;
 import io.covenant.testkit.ParticipantContract;
 import io.covenant.testkit.ParticipantContractExtension;
+import io.covenant.testsupport.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

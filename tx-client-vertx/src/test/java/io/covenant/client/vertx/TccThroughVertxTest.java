@@ -15,6 +15,7 @@ import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
 import io.covenant.protocol.Op;
 import io.covenant.protocol.TransactionView;
+import io.covenant.testsupport.TestCoordinator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +53,7 @@ class TccThroughVertxTest {
 
   @BeforeAll
   static void start() throws Exception {
-    coordinator = TestCoordinator.start();
+    coordinator = TestCoordinator.memory();
     client = CovenantClient.builder().coordinator(coordinator.uri()).build();
     ParticipantDispatcher dispatcher = ParticipantDispatcher.builder()
         .on("stock", Op.TRY, call -> {

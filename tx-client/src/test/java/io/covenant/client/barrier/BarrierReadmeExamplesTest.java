@@ -6,6 +6,7 @@ import io.covenant.client.BusinessRefusal;
 import io.covenant.client.ParticipantDispatcher;
 import io.covenant.protocol.Headers;
 import io.covenant.protocol.Op;
+import io.covenant.testsupport.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

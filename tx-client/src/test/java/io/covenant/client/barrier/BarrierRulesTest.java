@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.covenant.client.ParticipantDispatcher;
 import io.covenant.protocol.Headers;
 import io.covenant.protocol.Op;
+import io.covenant.testsupport.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,4 +1,4 @@
-package io.covenant.client.barrier;
+package io.covenant.testsupport;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -22,7 +22,7 @@ import org.testcontainers.mysql.MySQLContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
- * A database of its own for one test class, on the servers DESIGN.md names: PostgreSQL at
+ * A database of its own for one test class, on the servers the root README (Tests) names: PostgreSQL at
  * {@code COVENANT_PG_URL} (default {@code postgresql://postgres@127.0.0.1:5432/test}) in a fresh
  * schema, or MySQL/MariaDB at {@code COVENANT_MYSQL_URL} (default
  * {@code jdbc:mysql://127.0.0.1:3306/test}, root with an empty password) in a fresh database. When
@@ -30,8 +30,9 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
  * Testcontainers container where Docker runs; else the test is skipped. {@link #close()} drops what
  * it created, so runs can overlap with other modules' on the same servers.
  */
-final class TestDatabase implements AutoCloseable {
-  enum Kind { POSTGRES, MYSQL }
+public final class TestDatabase implements AutoCloseable {
+  /** The server a database is created on. */
+  public enum Kind { POSTGRES, MYSQL }
 
   private static final Pattern MYSQL_URL = Pattern.compile("jdbc:mysql://([^:/?]+)(?::(\\d+))?(/[^?]*)?(\\?.*)?");
   private static PostgreSQLContainer pgContainer;
@@ -55,7 +56,11 @@ final class TestDatabase implements AutoCloseable {
     this.admin = admin;
   }
 
-  static TestDatabase create(Kind kind, int poolSize) throws SQLException {
+  /**
+   * A new database of the kind, with a pool of at most {@code poolSize} connections; skips the test
+   * (or fails it, under {@code COVENANT_REQUIRE_SERVICES=1}) when no server is available.
+   */
+  public static TestDatabase create(Kind kind, int poolSize) throws SQLException {
     String name = "covenant_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     Admin admin = kind == Kind.POSTGRES ? postgresAdmin() : mysqlAdmin();
     try (Connection c = admin.connect(); Statement s = c.createStatement()) {
@@ -75,20 +80,17 @@ final class TestDatabase implements AutoCloseable {
     return new TestDatabase(kind, name, new HikariDataSource(config), admin);
   }
 
-  Kind kind() {
+  public Kind kind() {
     return kind;
   }
 
-  DataSource dataSource() {
+  /** A pool whose connections open in this database (its schema on PostgreSQL, its catalog on MySQL). */
+  public DataSource dataSource() {
     return dataSource;
   }
 
-  SqlDialect dialect() {
-    return kind == Kind.POSTGRES ? SqlDialect.POSTGRES : SqlDialect.MYSQL;
-  }
-
   /** Runs DDL or DML in autocommit mode. */
-  void execute(String... sql) throws SQLException {
+  public void execute(String... sql) throws SQLException {
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
       for (String statement : sql) {
         s.execute(statement);
