@@ -8,6 +8,7 @@ import io.covenant.coordinator.store.TxCodec;
 import io.covenant.coordinator.store.TxPage;
 import io.covenant.coordinator.store.TxQuery;
 import io.covenant.coordinator.store.sql.Migrations;
+import io.covenant.coordinator.store.sql.SharedStoreSettings;
 import io.covenant.coordinator.store.sql.SqlTx;
 import io.covenant.coordinator.store.sql.WriteBatcher;
 import io.covenant.coordinator.store.sql.WriteBatcher.Write;
@@ -58,8 +59,23 @@ import org.slf4j.LoggerFactory;
  * update that matched no row lost; a read of the losers (in the same transaction) tells a stale
  * version ({@code CONCURRENT_UPDATE}) from a missing row ({@code TRANSACTION_NOT_FOUND}).
  *
+ * <h2>Ownership</h2>
+ * As in the PostgreSQL store: opening the store begins a term (a row of {@code covenant_coordinators},
+ * V2, whose {@code AUTO_INCREMENT} epoch names it); creates name the term as owner; every update
+ * is {@code … WHERE gid = ? AND version = ? AND (<take-over> OR owner_epoch = <this term>)}; a
+ * heartbeat renews the term only while it is alive by the database's clock. Adoption is one short
+ * transaction: {@code SELECT gid … WHERE finished = 0 AND the owner's term is missing or expired
+ * … LIMIT n FOR UPDATE SKIP LOCKED}, then one {@code UPDATE} of the owner of exactly those rows,
+ * then their bodies, then {@code COMMIT}; it never waits on a row another coordinator is writing.
+ * One benign race: InnoDB reads the live terms from the statement's snapshot but the rows as last
+ * committed, so a term registered while the statement runs may see a transaction it has just
+ * created adopted; its next write then fails as any fenced owner's does, and the adopter drives it.
+ *
  * <h2>Hazards</h2>
  * <ul>
+ *   <li><b>Half-open connections.</b> The driver's {@code socketTimeout} (twice the store timeout)
+ *       fails a statement whose answer does not come, and HikariCP waits at most the timeout for a
+ *       connection, so a write cannot hang on a dead peer.</li>
  *   <li><b>A taken gid in a batch.</b> A duplicate key fails the whole multi-row insert. The batch
  *       is then rolled back and run again with one {@code INSERT} per create, so that only the
  *       creates whose gid is taken fail ({@code GID_CONFLICT}); InnoDB rolls back just the failed
@@ -81,24 +97,34 @@ import org.slf4j.LoggerFactory;
 public final class MysqlTransactionStore implements TransactionStore {
   private static final Logger log = LoggerFactory.getLogger(MysqlTransactionStore.class);
 
-  static final List<String> MIGRATION_FILES = List.of("V1__transactions.sql");
+  static final List<String> MIGRATION_FILES = List.of("V1__transactions.sql", "V2__coordinators.sql");
   /** The server-wide named lock that serialises migrations. */
   static final String MIGRATION_LOCK = "covenant_migrations";
   private static final int MIGRATION_LOCK_WAIT_SECONDS = 60;
   static final int ATTEMPTS_MAX = 3;
   private static final int GID_LENGTH_MAX = 1024;
-  private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
-
   static final String TABLE = "covenant_transactions";
+  static final String COORDINATORS = "covenant_coordinators";
   private static final String CREATE_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS " + Migrations.VERSION_TABLE
       + " (version INT NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL, applied_at DATETIME(6) NOT NULL,"
       + " checksum VARCHAR(64) NULL) ENGINE = InnoDB";
   private static final String INSERT = "INSERT INTO " + TABLE
-      + " (gid, mode, status, version, created_at, updated_at, finished, stuck_attempts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + " (gid, mode, status, version, created_at, updated_at, finished, stuck_attempts, body, owner_id, owner_epoch)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String UPDATE = "UPDATE " + TABLE
-      + " SET status = ?, version = ?, updated_at = ?, finished = ?, stuck_attempts = ?, body = ? WHERE gid = ? AND version = ?";
+      + " SET status = ?, version = ?, updated_at = ?, finished = ?, stuck_attempts = ?, body = ?, owner_id = ?, owner_epoch = ?"
+      + " WHERE gid = ? AND version = ? AND (? OR owner_epoch = ?)";
   private static final String FIND = "SELECT body FROM " + TABLE + " WHERE gid = ?";
-  private static final String LOAD_UNFINISHED = "SELECT body FROM " + TABLE + " WHERE finished = 0";
+  private static final String FIND_OWNED = "SELECT body FROM " + TABLE + " WHERE gid = ? AND owner_epoch = ? AND finished = 0";
+  private static final String LOAD_UNFINISHED = "SELECT body FROM " + TABLE + " WHERE finished = 0 AND owner_epoch = ?";
+  private static final String REGISTER = "INSERT INTO " + COORDINATORS + " (instance_id, started_at, heartbeat_at)"
+      + " VALUES (?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))";
+  private static final String HEARTBEAT = "UPDATE " + COORDINATORS + " SET heartbeat_at = UTC_TIMESTAMP(6)"
+      + " WHERE epoch = ? AND heartbeat_at > UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND";
+  private static final String ORPHANS = "SELECT gid FROM " + TABLE + " WHERE finished = 0 AND (owner_epoch IS NULL"
+      + " OR owner_epoch NOT IN (SELECT epoch FROM " + COORDINATORS + " WHERE heartbeat_at > UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND))"
+      + " ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED";
+  private static final String REAP = "DELETE FROM " + COORDINATORS + " WHERE heartbeat_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND";
   private static final String PURGE = "DELETE FROM " + TABLE + " WHERE finished = 1 AND updated_at < ? ORDER BY updated_at LIMIT ?";
 
   private static final int ER_DUP_ENTRY = 1062;
@@ -107,10 +133,13 @@ public final class MysqlTransactionStore implements TransactionStore {
   private static final int ER_NO_SUCH_TABLE = 1146;
 
   private final MysqlSettings settings;
+  private final SharedStoreSettings shared;
   private final String where;
   private final HikariDataSource pool;
   private final ExecutorService workers;
   private final WriteBatcher batcher;
+  /** The term this store writes as; replaced when the lease had expired at a heartbeat. */
+  private volatile long epoch;
   private volatile boolean closed;
   private Future<Void> closing;
 
@@ -132,10 +161,15 @@ public final class MysqlTransactionStore implements TransactionStore {
    *     coordinator cannot use
    */
   public static Future<MysqlTransactionStore> open(MysqlSettings settings) {
+    return open(settings, SharedStoreSettings.defaults());
+  }
+
+  /** Opens the store as the coordinator {@code shared} describes; see {@link #open(MysqlSettings)}. */
+  public static Future<MysqlTransactionStore> open(MysqlSettings settings, SharedStoreSettings shared) {
     Promise<MysqlTransactionStore> opened = Promise.promise();
     Thread opener = new Thread(() -> {
       try {
-        opened.complete(new MysqlTransactionStore(settings));
+        opened.complete(new MysqlTransactionStore(settings, shared));
       } catch (CovenantException e) {
         opened.fail(e);
       } catch (Exception | Error e) {
@@ -148,8 +182,9 @@ public final class MysqlTransactionStore implements TransactionStore {
     return opened.future();
   }
 
-  private MysqlTransactionStore(MysqlSettings settings) {
+  private MysqlTransactionStore(MysqlSettings settings, SharedStoreSettings shared) {
     this.settings = settings;
+    this.shared = shared;
     this.where = "MySQL at " + settings.location();
     Migrations migrations = Migrations.load("mysql", MIGRATION_FILES);
     if (settings.migrate() && settings.schema() != null) {
@@ -164,6 +199,13 @@ public final class MysqlTransactionStore implements TransactionStore {
       throw e;
     }
     warnIfNotDurable();
+    try {
+      epoch = register();
+    } catch (SQLException e) {
+      pool.close();
+      throw new CovenantException(ErrorCode.STORE_UNAVAILABLE, "registering this coordinator on " + where + " failed: "
+          + SqlTx.describe(e), null, e);
+    }
     AtomicInteger threads = new AtomicInteger();
     workers = new ThreadPoolExecutor(settings.poolSize(), settings.poolSize(), 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(), r -> {
@@ -177,7 +219,30 @@ public final class MysqlTransactionStore implements TransactionStore {
         .addKeyValue("schemaVersion", migrations.latest())
         .addKeyValue("migrationsApplied", applied)
         .addKeyValue("poolSize", settings.poolSize())
+        .addKeyValue("instanceId", shared.instanceId())
+        .addKeyValue("epoch", epoch)
         .log();
+  }
+
+  /** Begins a term: a new row of the coordinators table. Returns its epoch. */
+  private long register() throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      return register(c);
+    }
+  }
+
+  private long register(Connection c) throws SQLException {
+    c.setAutoCommit(true);
+    try (PreparedStatement ps = c.prepareStatement(REGISTER, Statement.RETURN_GENERATED_KEYS)) {
+      ps.setString(1, shared.instanceId());
+      ps.executeUpdate();
+      try (ResultSet keys = ps.getGeneratedKeys()) {
+        if (!keys.next()) {
+          throw new SQLException("the coordinators table returned no epoch");
+        }
+        return keys.getLong(1);
+      }
+    }
   }
 
   private Properties driverProperties() {
@@ -189,7 +254,10 @@ public final class MysqlTransactionStore implements TransactionStore {
     p.setProperty("prepStmtCacheSqlLimit", "2048");
     p.setProperty("useLocalSessionState", "true");
     if (!settings.url().contains("connectTimeout=")) {
-      p.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_MILLIS));
+      p.setProperty("connectTimeout", Long.toString(shared.timeout().toMillis()));
+    }
+    if (!settings.url().contains("socketTimeout=")) {
+      p.setProperty("socketTimeout", Long.toString(2 * shared.timeout().toMillis()));
     }
     return p;
   }
@@ -225,7 +293,8 @@ public final class MysqlTransactionStore implements TransactionStore {
       config.setCatalog(settings.schema());
     }
     config.setMaximumPoolSize(settings.poolSize());
-    config.setConnectionTimeout(CONNECT_TIMEOUT_MILLIS);
+    config.setConnectionTimeout(Math.max(250, shared.timeout().toMillis()));
+    config.setValidationTimeout(Math.max(250, Math.min(shared.timeout().toMillis(), config.getConnectionTimeout() - 1)));
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     config.setDataSourceProperties(driverProperties());
     try {
@@ -357,6 +426,12 @@ public final class MysqlTransactionStore implements TransactionStore {
     return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion);
   }
 
+  @Override
+  public Future<Void> takeOver(GlobalTx next, long expectedVersion) {
+    CovenantException refused = refuseGid(next.gid());
+    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion);
+  }
+
   private static CovenantException refuseGid(String gid) {
     if (gid.length() > GID_LENGTH_MAX) {
       return new CovenantException(ErrorCode.LIMIT_EXCEEDED,
@@ -474,7 +549,7 @@ public final class MysqlTransactionStore implements TransactionStore {
     }
   }
 
-  private static void bindInsert(PreparedStatement ps, Write w) throws SQLException {
+  private void bindInsert(PreparedStatement ps, Write w) throws SQLException {
     GlobalTx tx = w.tx();
     ps.setString(1, tx.gid());
     ps.setString(2, tx.mode().code());
@@ -485,10 +560,13 @@ public final class MysqlTransactionStore implements TransactionStore {
     ps.setBoolean(7, tx.status().isFinished());
     ps.setInt(8, SqlTx.stuckAttempts(tx));
     ps.setBytes(9, w.body());
+    ps.setString(10, shared.instanceId());
+    ps.setLong(11, epoch);
   }
 
   private void update(Connection c, List<Write> updates, Map<Write, CovenantException> refused) throws SQLException {
     int[] counts;
+    long term = epoch;
     try (PreparedStatement ps = c.prepareStatement(UPDATE)) {
       for (Write w : updates) {
         GlobalTx tx = w.tx();
@@ -498,8 +576,12 @@ public final class MysqlTransactionStore implements TransactionStore {
         ps.setBoolean(4, tx.status().isFinished());
         ps.setInt(5, SqlTx.stuckAttempts(tx));
         ps.setBytes(6, w.body());
-        ps.setString(7, tx.gid());
-        ps.setLong(8, w.expectedVersion());
+        ps.setString(7, shared.instanceId());
+        ps.setLong(8, term);
+        ps.setString(9, tx.gid());
+        ps.setLong(10, w.expectedVersion());
+        ps.setBoolean(11, w.isTakeOver());
+        ps.setLong(12, term);
         ps.addBatch();
       }
       counts = ps.executeBatch();
@@ -515,28 +597,38 @@ public final class MysqlTransactionStore implements TransactionStore {
       }
     }
     if (!lost.isEmpty()) {
-      Map<String, Long> stored = versionsOf(c, lost);
+      Map<String, Stored> stored = versionsOf(c, lost);
       for (Write w : lost) {
-        Long version = stored.get(w.gid());
-        refused.put(w, version == null ? SqlTx.notFound(w.gid()) : SqlTx.concurrentUpdate(w.gid(), version, w.expectedVersion()));
+        Stored row = stored.get(w.gid());
+        if (row == null) {
+          refused.put(w, SqlTx.notFound(w.gid()));
+        } else if (row.version() != w.expectedVersion()) {
+          refused.put(w, SqlTx.concurrentUpdate(w.gid(), row.version(), w.expectedVersion()));
+        } else {
+          refused.put(w, SqlTx.ownedByAnother(w.gid(), row.ownerId(), row.ownerEpoch(), term));
+        }
       }
     }
   }
 
-  private static Map<String, Long> versionsOf(Connection c, List<Write> writes) throws SQLException {
-    StringBuilder sql = new StringBuilder("SELECT gid, version FROM " + TABLE + " WHERE gid IN (");
+  /** The version and owner of a stored row. */
+  private record Stored(long version, String ownerId, Long ownerEpoch) {}
+
+  private static Map<String, Stored> versionsOf(Connection c, List<Write> writes) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT gid, version, owner_id, owner_epoch FROM " + TABLE + " WHERE gid IN (");
     for (int i = 0; i < writes.size(); i++) {
       sql.append(i == 0 ? "?" : ", ?");
     }
     sql.append(')');
-    Map<String, Long> stored = new HashMap<>();
+    Map<String, Stored> stored = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
       for (int i = 0; i < writes.size(); i++) {
         ps.setString(i + 1, writes.get(i).gid());
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          stored.put(rs.getString(1), rs.getLong(2));
+          long ownerEpoch = rs.getLong(4);
+          stored.put(rs.getString(1), new Stored(rs.getLong(2), rs.getString(3), rs.wasNull() ? null : ownerEpoch));
         }
       }
     }
@@ -629,9 +721,123 @@ public final class MysqlTransactionStore implements TransactionStore {
   public Future<List<GlobalTx>> loadUnfinished() {
     return onWorker("loading unfinished transactions", c -> {
       try (PreparedStatement ps = c.prepareStatement(LOAD_UNFINISHED)) {
+        ps.setLong(1, epoch);
         return decodeAll(ps);
       }
     });
+  }
+
+  @Override
+  public Future<Optional<GlobalTx>> findOwned(String gid) {
+    return onWorker("reading gid " + gid, c -> {
+      try (PreparedStatement ps = c.prepareStatement(FIND_OWNED)) {
+        ps.setString(1, gid);
+        ps.setLong(2, epoch);
+        List<GlobalTx> found = decodeAll(ps);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+      }
+    });
+  }
+
+  // --- ownership ------------------------------------------------------------------------------
+
+  @Override
+  public boolean isShared() {
+    return true;
+  }
+
+  @Override
+  public Future<Boolean> heartbeat() {
+    long term = epoch;
+    return onWorker("renewing the lease of epoch " + term, c -> {
+      try (PreparedStatement ps = c.prepareStatement(HEARTBEAT)) {
+        ps.setLong(1, term);
+        ps.setLong(2, shared.heartbeatExpiry().toNanos() / 1000);
+        if (ps.executeUpdate() == 1) {
+          return true;
+        }
+      }
+      long next = register(c);
+      epoch = next;
+      log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
+          .addKeyValue("expiredEpoch", term).addKeyValue("epoch", next)
+          .log("this coordinator's lease had expired; its transactions are orphans now; began a new term");
+      return false;
+    });
+  }
+
+  @Override
+  public Future<List<GlobalTx>> adoptOrphans(int max) {
+    if (max <= 0) {
+      return Future.succeededFuture(List.of());
+    }
+    long expiryMicros = shared.heartbeatExpiry().toNanos() / 1000;
+    return onWorker("adopting orphaned transactions", c -> {
+      List<GlobalTx> adopted;
+      c.setAutoCommit(false);
+      try {
+        List<String> gids = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(ORPHANS)) {
+          ps.setLong(1, expiryMicros);
+          ps.setInt(2, max);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              gids.add(rs.getString(1));
+            }
+          }
+        }
+        adopted = new ArrayList<>(gids.size());
+        if (!gids.isEmpty()) {
+          String in = String.join(", ", java.util.Collections.nCopies(gids.size(), "?"));
+          try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET owner_id = ?, owner_epoch = ? WHERE gid IN (" + in + ")")) {
+            ps.setString(1, shared.instanceId());
+            ps.setLong(2, epoch);
+            for (int i = 0; i < gids.size(); i++) {
+              ps.setString(i + 3, gids.get(i));
+            }
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = c.prepareStatement("SELECT body FROM " + TABLE + " WHERE gid IN (" + in + ")")) {
+            for (int i = 0; i < gids.size(); i++) {
+              ps.setString(i + 1, gids.get(i));
+            }
+            adopted.addAll(decodeAll(ps));
+          }
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c, e);
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+      if (adopted.size() < max) {
+        try (PreparedStatement ps = c.prepareStatement(REAP)) {
+          ps.setLong(1, expiryMicros);
+          ps.executeUpdate();
+        }
+      }
+      return adopted;
+    });
+  }
+
+  @Override
+  public Future<Void> resign() {
+    long term = epoch;
+    return onWorker("ending the term of epoch " + term, c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + COORDINATORS + " WHERE epoch = ?")) {
+        ps.setLong(1, term);
+        ps.executeUpdate();
+      }
+      log.atInfo().addKeyValue("location", settings.location()).addKeyValue("epoch", term)
+          .log("this coordinator resigned: its unfinished transactions are orphans for the others to adopt");
+      return null;
+    });
+  }
+
+  /** The epoch of this store's current term. */
+  long epoch() {
+    return epoch;
   }
 
   @Override

@@ -46,19 +46,26 @@ import java.util.function.Function;
  */
 public final class WriteBatcher {
 
-  /** A create, or an update that expects {@code expectedVersion}. */
+  /** A create, or an update that expects {@code expectedVersion} (and, unless a take-over, this owner). */
   public static final class Write {
     private final GlobalTx tx;
     private final byte[] body;
     private final long expectedVersion;
     private final boolean create;
+    private final boolean takeOver;
     private final Promise<Void> promise = Promise.promise();
 
-    private Write(GlobalTx tx, byte[] body, long expectedVersion, boolean create) {
+    private Write(GlobalTx tx, byte[] body, long expectedVersion, boolean create, boolean takeOver) {
       this.tx = tx;
       this.body = body;
       this.expectedVersion = expectedVersion;
       this.create = create;
+      this.takeOver = takeOver;
+    }
+
+    /** An update that makes the writer the owner, whoever owned the transaction (see {@code TransactionStore.takeOver}). */
+    public boolean isTakeOver() {
+      return takeOver;
     }
 
     public GlobalTx tx() {
@@ -129,15 +136,20 @@ public final class WriteBatcher {
 
   /** Queues a create; fails at once, alone, when the transaction cannot be encoded. */
   public Future<Void> create(GlobalTx tx) {
-    return submit(tx, 0, true);
+    return submit(tx, 0, true, false);
   }
 
   /** Queues an update expecting {@code expectedVersion}; fails at once, alone, when it cannot be encoded. */
   public Future<Void> update(GlobalTx next, long expectedVersion) {
-    return submit(next, expectedVersion, false);
+    return submit(next, expectedVersion, false, false);
   }
 
-  private Future<Void> submit(GlobalTx tx, long expectedVersion, boolean create) {
+  /** Queues an update that takes the transaction over from whoever owns it. */
+  public Future<Void> takeOver(GlobalTx next, long expectedVersion) {
+    return submit(next, expectedVersion, false, true);
+  }
+
+  private Future<Void> submit(GlobalTx tx, long expectedVersion, boolean create, boolean takeOver) {
     if (closed) {
       return Future.failedFuture(new CovenantException(ErrorCode.STORE_UNAVAILABLE, storeName + " is closed", tx.gid()));
     }
@@ -147,7 +159,7 @@ public final class WriteBatcher {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    Write w = new Write(tx, body, expectedVersion, create);
+    Write w = new Write(tx, body, expectedVersion, create, takeOver);
     writes.incrementAndGet();
     Future<Void> answered = w.promise.future();
     Write previous = lastOfGid.put(w.gid(), w);
