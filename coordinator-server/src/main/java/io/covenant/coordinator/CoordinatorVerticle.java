@@ -210,7 +210,7 @@ final class CoordinatorVerticle extends VerticleBase {
       keepingOwnership = false;
       if (ar.succeeded()) {
         if (ownershipFailures > 0) {
-          log.atInfo().addKeyValue("failures", ownershipFailures).log("the shared store answers again; lease renewed");
+          log.atInfo().addKeyValue("failures", ownershipFailures).log("the shared store answers again");
         }
         ownershipFailures = 0;
       } else if (ownershipFailures++ == 0) {

@@ -153,10 +153,11 @@ public final class Engine {
       return Future.succeededFuture(0);
     }
     return onEngine(store.heartbeat()).compose(alive -> {
-      if (!alive) {
-        dropAll();
+      if (alive) {
+        return adoptOrphans(0);
       }
-      return adoptOrphans(0);
+      dropAll(); // before the store begins a new term: nothing held now can come to belong to it
+      return onEngine(store.heartbeat()).compose(renewed -> adoptOrphans(0));
     });
   }
 
@@ -357,6 +358,9 @@ public final class Engine {
         return Future.succeededFuture(tx);
       }
       live.remove(gid, l);
+      if (unknownOutcome(ar.cause())) {
+        reloadLater(gid); // the row may have been written before the answer was lost
+      }
       if (ar.cause() instanceof CovenantException ce && ce.code() == ErrorCode.GID_CONFLICT) {
         // The gid is stored already (finished and retained, or taken by another coordinator).
         return onEngine(store.find(gid)).compose(found -> found.isPresent() && sameRequest.test(found.get())
@@ -437,6 +441,9 @@ public final class Engine {
     GlobalTx next = ((Outcome.Changed) outcome).next();
     return write(store.takeOver(next, stored.version()), false).transform(ar -> {
       if (ar.failed()) {
+        if (unknownOutcome(ar.cause())) {
+          reloadLater(gid); // the take-over may have been written before the answer was lost
+        }
         return Future.failedFuture(storeError(ar.cause(), gid));
       }
       hold(next);
@@ -588,8 +595,18 @@ public final class Engine {
       } else {
         log.atWarn().addKeyValue("gid", gid).setCause(cause).log("store write failed; reloading the transaction from the store");
       }
-      scheduler.schedule(RELOAD_DELAY, () -> reload(gid, RELOAD_DELAY));
+      reloadLater(gid);
     }
+  }
+
+  /** A write whose outcome the store could not tell: it may be durable although it failed. */
+  private static boolean unknownOutcome(Throwable cause) {
+    return !(cause instanceof CovenantException ce) || ce.code() == ErrorCode.STORE_UNAVAILABLE;
+  }
+
+  /** Resumes {@code gid} from the store soon, if it is unfinished and this coordinator's. */
+  private void reloadLater(String gid) {
+    scheduler.schedule(RELOAD_DELAY, () -> reload(gid, RELOAD_DELAY));
   }
 
   private void reload(String gid, Duration delay) {

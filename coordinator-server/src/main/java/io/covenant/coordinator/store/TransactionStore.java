@@ -86,11 +86,12 @@ public interface TransactionStore {
   /**
    * Renews this coordinator's lease.
    *
-   * @return true while the term is alive; false when its lease had already expired, in which case
-   *     the store has begun a new term (a new epoch): every transaction of the old term is an
-   *     orphan that any coordinator (this one included) may adopt, and the caller must stop
-   *     driving the transactions it holds. Fails with {@code STORE_UNAVAILABLE} when the store
-   *     cannot be reached (the lease then runs on).
+   * @return true while the term is alive; false when its lease had already expired: every
+   *     transaction of the term is an orphan that any coordinator (this one included) may adopt.
+   *     The caller must then stop driving the transactions it holds and call again, which begins
+   *     a new term (a new epoch) and returns true. The store goes on writing as the expired term
+   *     until then, so nothing written before the caller let go can belong to the new term. Fails
+   *     with {@code STORE_UNAVAILABLE} when the store cannot be reached (the lease then runs on).
    */
   default Future<Boolean> heartbeat() {
     return Future.succeededFuture(true);

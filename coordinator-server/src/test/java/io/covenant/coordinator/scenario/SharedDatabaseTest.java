@@ -6,22 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.covenant.coordinator.config.CoordinatorConfig;
-import io.covenant.coordinator.config.CoordinatorConfig.StoreKind;
-import io.covenant.coordinator.store.TestDatabases;
 import io.covenant.coordinator.testkit.Api;
 import io.covenant.coordinator.testkit.TestCoordinator;
 import io.covenant.coordinator.testkit.TestParticipant;
-import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,152 +33,19 @@ import org.junit.jupiter.api.Test;
  */
 class SharedDatabaseTest {
   static final Duration BOUND = Duration.ofSeconds(60);
-  static final Duration HEARTBEAT = Duration.ofMillis(250);
-  static final Duration EXPIRY = Duration.ofMillis(1500);
-
-  /** One database to share, in a schema of the test's own. */
-  interface Db extends AutoCloseable {
-    CoordinatorConfig config(String instanceId);
-
-    /** {@code owner_id} of a stored transaction. */
-    String ownerOf(String gid) throws Exception;
-
-    /** The status column of a stored transaction. */
-    String statusOf(String gid) throws Exception;
-
-    /** Unfinished transactions in the store, whoever owns them. */
-    long unfinished() throws Exception;
-
-    /** Unfinished transactions that {@code owner} owns. */
-    long unfinishedOf(String owner) throws Exception;
-  }
-
-  static final class Postgres implements Db {
-    final String url = TestDatabases.postgresUrl();
-    final String schema = TestDatabases.freshSchemaName();
-    final Vertx vertx = Vertx.vertx();
-    final Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
-
-    @Override
-    public CoordinatorConfig config(String instanceId) {
-      return TestCoordinator.testConfig().store(StoreKind.POSTGRES).postgresUrl(url).postgresSchema(schema)
-          .clusterInstanceId(instanceId).clusterHeartbeat(HEARTBEAT, EXPIRY).build();
-    }
-
-    private String one(String sql, String gid) throws Exception {
-      var rows = pool.preparedQuery(sql.replace("$T", schema + ".covenant_transactions")).execute(Tuple.of(gid))
-          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      for (Row r : rows) {
-        return r.getString(0);
-      }
-      return null;
-    }
-
-    @Override
-    public String ownerOf(String gid) throws Exception {
-      return one("SELECT owner_id FROM $T WHERE gid = $1", gid);
-    }
-
-    @Override
-    public String statusOf(String gid) throws Exception {
-      return one("SELECT status FROM $T WHERE gid = $1", gid);
-    }
-
-    @Override
-    public long unfinished() throws Exception {
-      return pool.query("SELECT count(*) FROM " + schema + ".covenant_transactions WHERE status NOT IN ('committed', 'rolled_back')")
-          .execute().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).iterator().next().getLong(0);
-    }
-
-    @Override
-    public long unfinishedOf(String owner) throws Exception {
-      return pool.preparedQuery("SELECT count(*) FROM " + schema + ".covenant_transactions"
-          + " WHERE status NOT IN ('committed', 'rolled_back') AND owner_id = $1").execute(Tuple.of(owner))
-          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).iterator().next().getLong(0);
-    }
-
-    @Override
-    public void close() throws Exception {
-      pool.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      TestDatabases.dropPostgresSchema(url, schema);
-    }
-  }
-
-  static final class Mariadb implements Db {
-    final TestDatabases.Mysql db = TestDatabases.mysql();
-    final String schema = TestDatabases.freshSchemaName();
-
-    @Override
-    public CoordinatorConfig config(String instanceId) {
-      return TestCoordinator.testConfig().store(StoreKind.MYSQL).mysqlUrl(db.url()).mysqlUser(db.user())
-          .mysqlPassword(db.password()).mysqlSchema(schema)
-          .clusterInstanceId(instanceId).clusterHeartbeat(HEARTBEAT, EXPIRY).build();
-    }
-
-    private Connection connect() throws Exception {
-      return db.user() == null ? DriverManager.getConnection(db.url()) : DriverManager.getConnection(db.url(), db.user(), db.password());
-    }
-
-    private String one(String column, String gid) throws Exception {
-      try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-          "SELECT " + column + " FROM `" + schema + "`.covenant_transactions WHERE gid = ?")) {
-        ps.setString(1, gid);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? rs.getString(1) : null;
-        }
-      }
-    }
-
-    @Override
-    public String ownerOf(String gid) throws Exception {
-      return one("owner_id", gid);
-    }
-
-    @Override
-    public String statusOf(String gid) throws Exception {
-      return one("status", gid);
-    }
-
-    @Override
-    public long unfinished() throws Exception {
-      try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-          "SELECT count(*) FROM `" + schema + "`.covenant_transactions WHERE finished = 0"); ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
-
-    @Override
-    public long unfinishedOf(String owner) throws Exception {
-      try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-          "SELECT count(*) FROM `" + schema + "`.covenant_transactions WHERE finished = 0 AND owner_id = ?")) {
-        ps.setString(1, owner);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          return rs.getLong(1);
-        }
-      }
-    }
-
-    @Override
-    public void close() throws Exception {
-      TestDatabases.dropMysqlDatabase(db, schema);
-    }
-  }
 
   // --- a crash in the middle of phase 2 --------------------------------------------------------
 
   @Test
   void onPostgresTheSurvivorFinishesEveryTransactionOfACoordinatorThatCrashedInPhaseTwo() throws Exception {
-    try (Db db = new Postgres()) {
+    try (TestDb db = new TestDb.Postgres()) {
       survivorFinishesEverything(db);
     }
   }
 
   @Test
   void onMariadbTheSurvivorFinishesEveryTransactionOfACoordinatorThatCrashedInPhaseTwo() throws Exception {
-    try (Db db = new Mariadb()) {
+    try (TestDb db = new TestDb.Mariadb()) {
       survivorFinishesEverything(db);
     }
   }
@@ -202,7 +56,7 @@ class SharedDatabaseTest {
    * (phase 2 and saga steps stall in flight), more transactions are acknowledged, then A crashes.
    * The participant lets go; B adopts A's transactions when A's lease expires and finishes them.
    */
-  private static void survivorFinishesEverything(Db db) throws Exception {
+  private static void survivorFinishesEverything(TestDb db) throws Exception {
     Map<String, String> acknowledged = new ConcurrentHashMap<>(); // gid -> committed | rolled_back | saga
     try (TestParticipant p = TestParticipant.start()) {
       TestCoordinator a = TestCoordinator.with(db.config("a"));
@@ -232,22 +86,7 @@ class SharedDatabaseTest {
         p.release("action");
         assertThat(stalledOnA).as("A's unfinished transactions when it crashed").isPositive();
 
-        Api survivor = both.get(1);
-        await().atMost(BOUND).pollInterval(Duration.ofMillis(100)).until(() -> db.unfinished() == 0);
-        for (Map.Entry<String, String> e : acknowledged.entrySet()) {
-          String gid = e.getKey();
-          String status = survivor.statusOf(gid);
-          assertThat(status).as("seed %d gid %s", seed, gid).isIn("committed", "rolled_back");
-          if (!e.getValue().equals("saga")) {
-            assertThat(status).as("seed %d gid %s", seed, gid).isEqualTo(e.getValue());
-          }
-          List<String> ops = p.calls(gid).stream().map(TestParticipant.Received::op).distinct().toList();
-          if (status.equals("committed")) {
-            assertThat(ops).as("seed %d gid %s", seed, gid).doesNotContain("cancel", "compensate");
-          } else {
-            assertThat(ops).as("seed %d gid %s", seed, gid).doesNotContain("confirm");
-          }
-        }
+        assertEveryTransactionEndedAtomically(db, both.get(1), p, acknowledged, seed);
       } finally {
         clients.shutdownNow();
         a.close(); // after a crash: returns the crash's outcome
@@ -256,8 +95,39 @@ class SharedDatabaseTest {
     }
   }
 
-  /** One client: TCC transactions (three in four committed) and 3-step sagas, until told to stop. */
-  private static void stream(List<Api> coordinators, TestParticipant p, Random random, AtomicBoolean running,
+  /**
+   * Once nothing is left unfinished in the store: every acknowledged transaction ended as it was
+   * acknowledged (sagas either way), and no branch was both confirmed and cancelled.
+   */
+  static void assertEveryTransactionEndedAtomically(TestDb db, Api api, TestParticipant p, Map<String, String> acknowledged,
+      long seed) throws Exception {
+    try {
+      await().atMost(BOUND).pollInterval(Duration.ofMillis(100)).until(() -> db.unfinished() == 0);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("seed " + seed + ": still unfinished: " + db.describeUnfinished(), e);
+    }
+    for (Map.Entry<String, String> e : acknowledged.entrySet()) {
+      String gid = e.getKey();
+      String status = api.statusOf(gid);
+      assertThat(status).as("seed %d gid %s", seed, gid).isIn("committed", "rolled_back");
+      if (!e.getValue().equals("saga")) {
+        assertThat(status).as("seed %d gid %s", seed, gid).isEqualTo(e.getValue());
+      }
+      List<String> ops = p.calls(gid).stream().map(TestParticipant.Received::op).distinct().toList();
+      if (status.equals("committed")) {
+        assertThat(ops).as("seed %d gid %s", seed, gid).doesNotContain("cancel", "compensate");
+      } else {
+        assertThat(ops).as("seed %d gid %s", seed, gid).doesNotContain("confirm");
+      }
+    }
+  }
+
+  /**
+   * One client: TCC transactions (three in four committed) and 3-step sagas, each request to one of
+   * {@code coordinators} at random, until told to stop. A request that fails (a coordinator down,
+   * 503) leaves its transaction unacknowledged; the TCC ones time out after 5 s.
+   */
+  static void stream(List<Api> coordinators, TestParticipant p, Random random, AtomicBoolean running,
       Map<String, String> acknowledged) {
     while (running.get()) {
       try {
@@ -285,7 +155,7 @@ class SharedDatabaseTest {
     }
   }
 
-  private static Api pick(List<Api> coordinators, Random random) {
+  static Api pick(List<Api> coordinators, Random random) {
     return coordinators.get(random.nextInt(coordinators.size()));
   }
 
@@ -293,14 +163,14 @@ class SharedDatabaseTest {
 
   @Test
   void onPostgresACoordinatorPausedPastItsLeaseCannotOverwriteTheAdopter() throws Exception {
-    try (Db db = new Postgres()) {
+    try (TestDb db = new TestDb.Postgres()) {
       pausedOwnerIsFenced(db);
     }
   }
 
   @Test
   void onMariadbACoordinatorPausedPastItsLeaseCannotOverwriteTheAdopter() throws Exception {
-    try (Db db = new Mariadb()) {
+    try (TestDb db = new TestDb.Mariadb()) {
       pausedOwnerIsFenced(db);
     }
   }
@@ -312,7 +182,7 @@ class SharedDatabaseTest {
    * owner epoch refuses that write, so the transaction stays active and A calls nobody; A drops
    * it. When B wakes it rolls back the transaction itself, and the branch is cancelled once.
    */
-  private static void pausedOwnerIsFenced(Db db) throws Exception {
+  private static void pausedOwnerIsFenced(TestDb db) throws Exception {
     try (TestParticipant p = TestParticipant.start()) {
       TestCoordinator a = TestCoordinator.with(db.config("a"));
       TestCoordinator b = TestCoordinator.with(db.config("b"));
@@ -364,14 +234,14 @@ class SharedDatabaseTest {
 
   @Test
   void onPostgresRequestsOfOneTransactionMayReachEitherCoordinator() throws Exception {
-    try (Db db = new Postgres()) {
+    try (TestDb db = new TestDb.Postgres()) {
       requestsAlternate(db);
     }
   }
 
   @Test
   void onMariadbRequestsOfOneTransactionMayReachEitherCoordinator() throws Exception {
-    try (Db db = new Mariadb()) {
+    try (TestDb db = new TestDb.Mariadb()) {
       requestsAlternate(db);
     }
   }
@@ -382,7 +252,7 @@ class SharedDatabaseTest {
    * The coordinator that wrote the decision (B) drives phase 2; A, holding a stale copy, is refused
    * at its next write and drops it. Each branch is confirmed, none cancelled.
    */
-  private static void requestsAlternate(Db db) throws Exception {
+  private static void requestsAlternate(TestDb db) throws Exception {
     try (TestParticipant p = TestParticipant.start()) {
       TestCoordinator a = TestCoordinator.with(db.config("a"));
       TestCoordinator b = TestCoordinator.with(db.config("b"));

@@ -140,6 +140,8 @@ public final class MysqlTransactionStore implements TransactionStore {
   private final WriteBatcher batcher;
   /** The term this store writes as; replaced when the lease had expired at a heartbeat. */
   private volatile long epoch;
+  /** The lease of {@link #epoch} expired; the next heartbeat begins a new term. */
+  private volatile boolean expired;
   private volatile boolean closed;
   private Future<Void> closing;
 
@@ -417,19 +419,19 @@ public final class MysqlTransactionStore implements TransactionStore {
   @Override
   public Future<Void> create(GlobalTx tx) {
     CovenantException refused = refuseGid(tx.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.create(tx);
+    return refused != null ? Future.failedFuture(refused) : batcher.create(tx, epoch);
   }
 
   @Override
   public Future<Void> update(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion);
+    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion, epoch);
   }
 
   @Override
   public Future<Void> takeOver(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion);
+    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion, epoch);
   }
 
   private static CovenantException refuseGid(String gid) {
@@ -561,12 +563,11 @@ public final class MysqlTransactionStore implements TransactionStore {
     ps.setInt(8, SqlTx.stuckAttempts(tx));
     ps.setBytes(9, w.body());
     ps.setString(10, shared.instanceId());
-    ps.setLong(11, epoch);
+    ps.setLong(11, w.term());
   }
 
   private void update(Connection c, List<Write> updates, Map<Write, CovenantException> refused) throws SQLException {
     int[] counts;
-    long term = epoch;
     try (PreparedStatement ps = c.prepareStatement(UPDATE)) {
       for (Write w : updates) {
         GlobalTx tx = w.tx();
@@ -577,11 +578,11 @@ public final class MysqlTransactionStore implements TransactionStore {
         ps.setInt(5, SqlTx.stuckAttempts(tx));
         ps.setBytes(6, w.body());
         ps.setString(7, shared.instanceId());
-        ps.setLong(8, term);
+        ps.setLong(8, w.term());
         ps.setString(9, tx.gid());
         ps.setLong(10, w.expectedVersion());
         ps.setBoolean(11, w.isTakeOver());
-        ps.setLong(12, term);
+        ps.setLong(12, w.term());
         ps.addBatch();
       }
       counts = ps.executeBatch();
@@ -605,7 +606,7 @@ public final class MysqlTransactionStore implements TransactionStore {
         } else if (row.version() != w.expectedVersion()) {
           refused.put(w, SqlTx.concurrentUpdate(w.gid(), row.version(), w.expectedVersion()));
         } else {
-          refused.put(w, SqlTx.ownedByAnother(w.gid(), row.ownerId(), row.ownerEpoch(), term));
+          refused.put(w, SqlTx.ownedByAnother(w.gid(), row.ownerId(), row.ownerEpoch(), w.term()));
         }
       }
     }
@@ -669,8 +670,9 @@ public final class MysqlTransactionStore implements TransactionStore {
   }
 
   private void failAll(List<Write> writes, String what, Throwable cause) {
-    log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size()).setCause(cause)
-        .log("mysql write failed; its outcome is unknown");
+    // One line, no stack trace: while the database is down every batch fails, and says the same.
+    log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size())
+        .addKeyValue("error", SqlTx.describe(cause)).log("mysql write failed; its outcome is unknown");
     for (Write w : writes) {
       w.fail(SqlTx.unavailable(where, what, w.gid(), cause));
     }
@@ -750,6 +752,14 @@ public final class MysqlTransactionStore implements TransactionStore {
   public Future<Boolean> heartbeat() {
     long term = epoch;
     return onWorker("renewing the lease of epoch " + term, c -> {
+      if (expired) {
+        long next = register(c);
+        epoch = next;
+        expired = false;
+        log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
+            .addKeyValue("expiredEpoch", term).addKeyValue("epoch", next).log("began a new term");
+        return true;
+      }
       try (PreparedStatement ps = c.prepareStatement(HEARTBEAT)) {
         ps.setLong(1, term);
         ps.setLong(2, shared.heartbeatExpiry().toNanos() / 1000);
@@ -757,11 +767,9 @@ public final class MysqlTransactionStore implements TransactionStore {
           return true;
         }
       }
-      long next = register(c);
-      epoch = next;
+      expired = true;
       log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
-          .addKeyValue("expiredEpoch", term).addKeyValue("epoch", next)
-          .log("this coordinator's lease had expired; its transactions are orphans now; began a new term");
+          .addKeyValue("epoch", term).log("this coordinator's lease had expired; its transactions are orphans now");
       return false;
     });
   }

@@ -111,15 +111,15 @@ public final class PostgresTransactionStore implements TransactionStore {
       + "version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), checksum text)";
 
   private static final String INSERT = "INSERT INTO " + TABLE
-      + " (gid, mode, status, version, created_at, updated_at, stuck_attempts, body, owner_id, owner_epoch)"
-      + " SELECT u.*, $9::text, $10::int8 FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::timestamptz[],"
-      + " $6::timestamptz[], $7::int4[], $8::bytea[]) AS u"
+      + " (gid, mode, status, version, created_at, updated_at, stuck_attempts, body, owner_epoch, owner_id)"
+      + " SELECT u.*, $9::text FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::timestamptz[],"
+      + " $6::timestamptz[], $7::int4[], $8::bytea[], $10::int8[]) AS u"
       + " ON CONFLICT (gid) DO NOTHING RETURNING gid";
   private static final String UPDATE = "UPDATE " + TABLE + " AS t SET status = v.status, version = v.version,"
-      + " updated_at = v.updated_at, stuck_attempts = v.stuck_attempts, body = v.body, owner_id = $9, owner_epoch = $10"
-      + " FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[], $5::timestamptz[], $6::int4[], $7::bytea[], $8::bool[])"
-      + " AS v(gid, expected, status, version, updated_at, stuck_attempts, body, take)"
-      + " WHERE t.gid = v.gid AND t.version = v.expected AND (v.take OR t.owner_epoch = $10::int8) RETURNING t.gid";
+      + " updated_at = v.updated_at, stuck_attempts = v.stuck_attempts, body = v.body, owner_id = $9, owner_epoch = v.term"
+      + " FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[], $5::timestamptz[], $6::int4[], $7::bytea[], $8::bool[],"
+      + " $10::int8[]) AS v(gid, expected, status, version, updated_at, stuck_attempts, body, take, term)"
+      + " WHERE t.gid = v.gid AND t.version = v.expected AND (v.take OR t.owner_epoch = v.term) RETURNING t.gid";
   private static final String VERSIONS = "SELECT gid, version, owner_id, owner_epoch FROM " + TABLE + " WHERE gid = ANY($1::text[])";
   private static final String FIND = "SELECT body FROM " + TABLE + " WHERE gid = $1";
   private static final String FIND_OWNED = "SELECT body FROM " + TABLE + " WHERE gid = $1 AND owner_epoch = $2 AND " + UNFINISHED;
@@ -146,6 +146,8 @@ public final class PostgresTransactionStore implements TransactionStore {
   private final WriteBatcher batcher;
   /** The term this store writes as; replaced when the lease had expired at a heartbeat. */
   private volatile long epoch;
+  /** The lease of {@link #epoch} expired; the next heartbeat begins a new term. */
+  private volatile boolean expired;
   private volatile boolean closed;
   private Future<Void> closing;
 
@@ -338,19 +340,19 @@ public final class PostgresTransactionStore implements TransactionStore {
   @Override
   public Future<Void> create(GlobalTx tx) {
     CovenantException refused = refuseGid(tx.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.create(tx);
+    return refused != null ? Future.failedFuture(refused) : batcher.create(tx, epoch);
   }
 
   @Override
   public Future<Void> update(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion);
+    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion, epoch);
   }
 
   @Override
   public Future<Void> takeOver(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion);
+    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion, epoch);
   }
 
   /** PostgreSQL text cannot hold NUL: refuse such a gid alone rather than fail the batch it would share. */
@@ -387,7 +389,9 @@ public final class PostgresTransactionStore implements TransactionStore {
     OffsetDateTime[] updated = new OffsetDateTime[n];
     Integer[] stuck = new Integer[n];
     Buffer[] bodies = new Buffer[n];
+    Long[] terms = new Long[n];
     for (int i = 0; i < n; i++) {
+      terms[i] = creates.get(i).term();
       GlobalTx tx = creates.get(i).tx();
       gids[i] = tx.gid();
       modes[i] = tx.mode().code();
@@ -399,7 +403,7 @@ public final class PostgresTransactionStore implements TransactionStore {
       bodies[i] = Buffer.buffer(creates.get(i).body());
     }
     return client.preparedQuery(INSERT)
-        .execute(tuple(gids, modes, statuses, versions, created, updated, stuck, bodies, shared.instanceId(), epoch))
+        .execute(tuple(gids, modes, statuses, versions, created, updated, stuck, bodies, shared.instanceId(), terms))
         .transform(ar -> {
           if (ar.failed()) {
             failAll(creates, "creating " + n + " transaction(s)", ar.cause());
@@ -428,9 +432,11 @@ public final class PostgresTransactionStore implements TransactionStore {
     Integer[] stuck = new Integer[n];
     Buffer[] bodies = new Buffer[n];
     Boolean[] take = new Boolean[n];
+    Long[] terms = new Long[n];
     for (int i = 0; i < n; i++) {
       Write w = updates.get(i);
       take[i] = w.isTakeOver();
+      terms[i] = w.term();
       GlobalTx tx = w.tx();
       gids[i] = tx.gid();
       expected[i] = w.expectedVersion();
@@ -440,9 +446,8 @@ public final class PostgresTransactionStore implements TransactionStore {
       stuck[i] = SqlTx.stuckAttempts(tx);
       bodies[i] = Buffer.buffer(w.body());
     }
-    long term = epoch;
     return client.preparedQuery(UPDATE)
-        .execute(tuple(gids, expected, statuses, versions, updated, stuck, bodies, take, shared.instanceId(), term))
+        .execute(tuple(gids, expected, statuses, versions, updated, stuck, bodies, take, shared.instanceId(), terms))
         .transform(ar -> {
           if (ar.failed()) {
             failAll(updates, "updating " + n + " transaction(s)", ar.cause());
@@ -457,12 +462,12 @@ public final class PostgresTransactionStore implements TransactionStore {
               lost.add(w);
             }
           }
-          return lost.isEmpty() ? Future.<Void>succeededFuture() : explainLosers(lost, term);
+          return lost.isEmpty() ? Future.<Void>succeededFuture() : explainLosers(lost);
         });
   }
 
   /** Tells apart, for updates that matched no row, a stale version, another owner, a missing transaction. */
-  private Future<Void> explainLosers(List<Write> lost, long term) {
+  private Future<Void> explainLosers(List<Write> lost) {
     String[] gids = lost.stream().map(Write::gid).toArray(String[]::new);
     return client.preparedQuery(VERSIONS).execute(tuple((Object) gids)).transform(ar -> {
       if (ar.failed()) {
@@ -480,7 +485,7 @@ public final class PostgresTransactionStore implements TransactionStore {
         } else if (r.getLong(1) != w.expectedVersion()) {
           w.fail(SqlTx.concurrentUpdate(w.gid(), r.getLong(1), w.expectedVersion()));
         } else {
-          w.fail(SqlTx.ownedByAnother(w.gid(), r.getString(2), r.getLong(3), term));
+          w.fail(SqlTx.ownedByAnother(w.gid(), r.getString(2), r.getLong(3), w.term()));
         }
       }
       return Future.succeededFuture();
@@ -488,8 +493,9 @@ public final class PostgresTransactionStore implements TransactionStore {
   }
 
   private void failAll(List<Write> writes, String what, Throwable cause) {
-    log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size()).setCause(cause)
-        .log("postgres write failed; its outcome is unknown");
+    // One line, no stack trace: while the database is down every batch fails, and says the same.
+    log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size())
+        .addKeyValue("error", SqlTx.describe(cause)).log("postgres write failed; its outcome is unknown");
     for (Write w : writes) {
       w.fail(SqlTx.unavailable(where, what, w.gid(), cause));
     }
@@ -540,21 +546,27 @@ public final class PostgresTransactionStore implements TransactionStore {
   @Override
   public Future<Boolean> heartbeat() {
     long term = epoch;
+    if (expired) {
+      return register(client, shared).transform(ar -> {
+        if (ar.failed()) {
+          return Future.failedFuture(SqlTx.unavailable(where, "beginning a new term", null, ar.cause()));
+        }
+        epoch = ar.result();
+        expired = false;
+        log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
+            .addKeyValue("expiredEpoch", term).addKeyValue("epoch", ar.result()).log("began a new term");
+        return Future.succeededFuture(true);
+      });
+    }
     return read("renewing the lease of epoch " + term, HEARTBEAT, Tuple.of(term, shared.heartbeatExpiry().toMillis()),
-        RowSet::rowCount).compose(renewed -> {
+        RowSet::rowCount).map(renewed -> {
           if (renewed == 1) {
-            return Future.succeededFuture(true);
+            return true;
           }
-          return register(client, shared).transform(ar -> {
-            if (ar.failed()) {
-              return Future.failedFuture(SqlTx.unavailable(where, "beginning a new term", null, ar.cause()));
-            }
-            epoch = ar.result();
-            log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
-                .addKeyValue("expiredEpoch", term).addKeyValue("epoch", ar.result())
-                .log("this coordinator's lease had expired; its transactions are orphans now; began a new term");
-            return Future.succeededFuture(false);
-          });
+          expired = true;
+          log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
+              .addKeyValue("epoch", term).log("this coordinator's lease had expired; its transactions are orphans now");
+          return false;
         });
   }
 
