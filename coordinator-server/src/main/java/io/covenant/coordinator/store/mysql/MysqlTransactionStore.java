@@ -9,6 +9,7 @@ import io.covenant.coordinator.store.TxPage;
 import io.covenant.coordinator.store.TxQuery;
 import io.covenant.coordinator.store.sql.Migrations;
 import io.covenant.coordinator.store.sql.SharedStoreSettings;
+import io.covenant.coordinator.store.sql.Sweeps;
 import io.covenant.coordinator.store.sql.SqlTx;
 import io.covenant.coordinator.store.sql.WriteBatcher;
 import io.covenant.coordinator.store.sql.WriteBatcher.Write;
@@ -63,10 +64,13 @@ import org.slf4j.LoggerFactory;
  * As in the PostgreSQL store: opening the store begins a term (a row of {@code covenant_coordinators},
  * V2, whose {@code AUTO_INCREMENT} epoch names it); creates name the term as owner; every update
  * is {@code … WHERE gid = ? AND version = ? AND (<take-over> OR owner_epoch = <this term>)}; a
- * heartbeat renews the term only while it is alive by the database's clock. Adoption is one short
- * transaction: {@code SELECT gid … WHERE finished = 0 AND the owner's term is missing or expired
- * … LIMIT n FOR UPDATE SKIP LOCKED}, then one {@code UPDATE} of the owner of exactly those rows,
- * then their bodies, then {@code COMMIT}; it never waits on a row another coordinator is writing.
+ * heartbeat renews the term only while it is alive by the database's clock. Adoption reads the
+ * dead terms (lease expired, or resigned), then runs one short transaction: {@code SELECT gid …
+ * WHERE finished = 0 AND owner_epoch IN (<dead terms>) LIMIT n FOR UPDATE SKIP LOCKED} (through
+ * the {@code (finished, owner_epoch)} index), one {@code UPDATE} of the owner of exactly those
+ * rows, their bodies, {@code COMMIT}; it never waits on a row another coordinator is writing. A
+ * term's row is deleted once nothing unfinished names it, and a slower sweep ({@link Sweeps})
+ * adopts rows whose term's row is gone, by an anti-join over every unfinished row.
  * One benign race: InnoDB reads the live terms from the statement's snapshot but the rows as last
  * committed, so a term registered while the statement runs may see a transaction it has just
  * created adopted; its next write then fails as any fenced owner's does, and the adopter drives it.
@@ -121,10 +125,14 @@ public final class MysqlTransactionStore implements TransactionStore {
       + " VALUES (?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))";
   private static final String HEARTBEAT = "UPDATE " + COORDINATORS + " SET heartbeat_at = UTC_TIMESTAMP(6)"
       + " WHERE epoch = ? AND heartbeat_at > UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND";
-  private static final String ORPHANS = "SELECT gid FROM " + TABLE + " WHERE finished = 0 AND (owner_epoch IS NULL"
+  private static final String DEAD_TERMS = "SELECT epoch FROM " + COORDINATORS
+      + " WHERE heartbeat_at <= UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND";
+  private static final String SWEEP = "SELECT gid FROM " + TABLE + " WHERE finished = 0 AND (owner_epoch IS NULL"
       + " OR owner_epoch NOT IN (SELECT epoch FROM " + COORDINATORS + " WHERE heartbeat_at > UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND))"
-      + " ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED";
-  private static final String REAP = "DELETE FROM " + COORDINATORS + " WHERE heartbeat_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND";
+      + " LIMIT ? FOR UPDATE SKIP LOCKED";
+  private static final String REAP = "DELETE FROM " + COORDINATORS + " WHERE heartbeat_at <= UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND"
+      + " AND NOT EXISTS (SELECT 1 FROM " + TABLE + " AS x WHERE x.finished = 0 AND x.owner_epoch = " + COORDINATORS + ".epoch)";
+  private static final String RESIGN = "UPDATE " + COORDINATORS + " SET heartbeat_at = '1000-01-01 00:00:00' WHERE epoch = ?";
   private static final String PURGE = "DELETE FROM " + TABLE + " WHERE finished = 1 AND updated_at < ? ORDER BY updated_at LIMIT ?";
 
   private static final int ER_DUP_ENTRY = 1062;
@@ -142,6 +150,7 @@ public final class MysqlTransactionStore implements TransactionStore {
   private volatile long epoch;
   /** The lease of {@link #epoch} expired; the next heartbeat begins a new term. */
   private volatile boolean expired;
+  private final Sweeps sweeps = new Sweeps();
   private volatile boolean closed;
   private Future<Void> closing;
 
@@ -780,46 +789,37 @@ public final class MysqlTransactionStore implements TransactionStore {
       return Future.succeededFuture(List.of());
     }
     long expiryMicros = shared.heartbeatExpiry().toNanos() / 1000;
+    long term = epoch;
     return onWorker("adopting orphaned transactions", c -> {
-      List<GlobalTx> adopted;
-      c.setAutoCommit(false);
-      try {
-        List<String> gids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(ORPHANS)) {
-          ps.setLong(1, expiryMicros);
-          ps.setInt(2, max);
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              gids.add(rs.getString(1));
-            }
+      List<Long> dead = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(DEAD_TERMS)) {
+        ps.setLong(1, expiryMicros);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            dead.add(rs.getLong(1));
           }
         }
-        adopted = new ArrayList<>(gids.size());
-        if (!gids.isEmpty()) {
-          String in = String.join(", ", java.util.Collections.nCopies(gids.size(), "?"));
-          try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET owner_id = ?, owner_epoch = ? WHERE gid IN (" + in + ")")) {
-            ps.setString(1, shared.instanceId());
-            ps.setLong(2, epoch);
-            for (int i = 0; i < gids.size(); i++) {
-              ps.setString(i + 3, gids.get(i));
-            }
-            ps.executeUpdate();
-          }
-          try (PreparedStatement ps = c.prepareStatement("SELECT body FROM " + TABLE + " WHERE gid IN (" + in + ")")) {
-            for (int i = 0; i < gids.size(); i++) {
-              ps.setString(i + 1, gids.get(i));
-            }
-            adopted.addAll(decodeAll(ps));
-          }
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c, e);
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
       }
+      StringBuilder ofDead = new StringBuilder("SELECT gid FROM " + TABLE + " WHERE finished = 0 AND (owner_epoch IS NULL");
+      if (!dead.isEmpty()) {
+        ofDead.append(" OR owner_epoch IN (").append(String.join(", ", java.util.Collections.nCopies(dead.size(), "?"))).append(')');
+      }
+      ofDead.append(") LIMIT ? FOR UPDATE SKIP LOCKED");
+      List<GlobalTx> adopted = adopt(c, ofDead.toString(), term, ps -> {
+        int i = 1;
+        for (Long e : dead) {
+          ps.setLong(i++, e);
+        }
+        ps.setInt(i, max);
+      });
       if (adopted.size() < max) {
+        if (sweeps.due()) {
+          int left = max - adopted.size();
+          adopted.addAll(adopt(c, SWEEP, term, ps -> {
+            ps.setLong(1, expiryMicros);
+            ps.setInt(2, left);
+          }));
+        }
         try (PreparedStatement ps = c.prepareStatement(REAP)) {
           ps.setLong(1, expiryMicros);
           ps.executeUpdate();
@@ -829,11 +829,60 @@ public final class MysqlTransactionStore implements TransactionStore {
     });
   }
 
+  /** Binds a statement's parameters. */
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  /**
+   * One short transaction: locks the rows {@code select} finds (skipping locked ones), makes
+   * {@code term} their owner, reads their bodies, commits.
+   */
+  private List<GlobalTx> adopt(Connection c, String select, long term, Binder binder) throws SQLException {
+    List<GlobalTx> adopted = new ArrayList<>();
+    c.setAutoCommit(false);
+    try {
+      List<String> gids = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(select)) {
+        binder.bind(ps);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            gids.add(rs.getString(1));
+          }
+        }
+      }
+      if (!gids.isEmpty()) {
+        String in = String.join(", ", java.util.Collections.nCopies(gids.size(), "?"));
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET owner_id = ?, owner_epoch = ? WHERE gid IN (" + in + ")")) {
+          ps.setString(1, shared.instanceId());
+          ps.setLong(2, term);
+          for (int i = 0; i < gids.size(); i++) {
+            ps.setString(i + 3, gids.get(i));
+          }
+          ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT body FROM " + TABLE + " WHERE gid IN (" + in + ")")) {
+          for (int i = 0; i < gids.size(); i++) {
+            ps.setString(i + 1, gids.get(i));
+          }
+          adopted.addAll(decodeAll(ps));
+        }
+      }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly(c, e);
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+    return adopted;
+  }
+
   @Override
   public Future<Void> resign() {
     long term = epoch;
     return onWorker("ending the term of epoch " + term, c -> {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + COORDINATORS + " WHERE epoch = ?")) {
+      try (PreparedStatement ps = c.prepareStatement(RESIGN)) {
         ps.setLong(1, term);
         ps.executeUpdate();
       }

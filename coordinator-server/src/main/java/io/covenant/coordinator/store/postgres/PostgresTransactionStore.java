@@ -7,6 +7,7 @@ import io.covenant.coordinator.store.TxPage;
 import io.covenant.coordinator.store.TxQuery;
 import io.covenant.coordinator.store.sql.Migrations;
 import io.covenant.coordinator.store.sql.SharedStoreSettings;
+import io.covenant.coordinator.store.sql.Sweeps;
 import io.covenant.coordinator.store.sql.SqlTx;
 import io.covenant.coordinator.store.sql.WriteBatcher;
 import io.covenant.coordinator.store.sql.WriteBatcher.Write;
@@ -74,7 +75,12 @@ import org.slf4j.LoggerFactory;
  * owner's term is missing or expired … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING body}: it never
  * waits on a row that another coordinator is writing, and PostgreSQL re-checks the condition on
  * the newest row version, so a transaction that finished meanwhile is not adopted. Liveness is
- * judged by the database's clock, never by the coordinators'.
+ * judged by the database's clock, never by the coordinators'. Adoption looks first for the
+ * transactions of the terms whose lease expired (or that resigned), through the index on
+ * {@code owner_epoch}, so it costs what it adopts, not what is in flight; a term's row is deleted
+ * once nothing unfinished names it. A slower sweep ({@link Sweeps}) also adopts, by an anti-join
+ * over every unfinished row, transactions whose term's row is gone (written late by a paused
+ * coordinator after its row was deleted).
  *
  * <h2>Hazards</h2>
  * <ul>
@@ -128,14 +134,23 @@ public final class PostgresTransactionStore implements TransactionStore {
       + " VALUES ($1, now(), now()) RETURNING epoch";
   private static final String HEARTBEAT = "UPDATE " + COORDINATORS + " SET heartbeat_at = now()"
       + " WHERE epoch = $1 AND heartbeat_at > now() - $2::int8 * interval '1 millisecond'";
-  private static final String ADOPT = "UPDATE " + TABLE + " AS t SET owner_id = $1, owner_epoch = $2"
+  private static final String DEAD_TERMS = "SELECT epoch FROM " + COORDINATORS
+      + " WHERE heartbeat_at <= now() - $1::int8 * interval '1 millisecond'";
+  private static final String ADOPT_FROM = "UPDATE " + TABLE + " AS t SET owner_id = $1, owner_epoch = $2"
+      + " FROM (SELECT x.gid FROM " + TABLE + " AS x WHERE x." + UNFINISHED
+      + " AND (x.owner_epoch = ANY($3::int8[]) OR x.owner_epoch IS NULL)"
+      + " LIMIT $4 FOR UPDATE OF x SKIP LOCKED) AS o"
+      + " WHERE t.gid = o.gid RETURNING t.body";
+  private static final String SWEEP = "UPDATE " + TABLE + " AS t SET owner_id = $1, owner_epoch = $2"
       + " FROM (SELECT x.gid FROM " + TABLE + " AS x WHERE x." + UNFINISHED
       + " AND (x.owner_epoch IS NULL OR NOT EXISTS (SELECT 1 FROM " + COORDINATORS + " AS c"
       + " WHERE c.epoch = x.owner_epoch AND c.heartbeat_at > now() - $3::int8 * interval '1 millisecond'))"
-      + " ORDER BY x.created_at LIMIT $4 FOR UPDATE OF x SKIP LOCKED) AS o"
+      + " LIMIT $4 FOR UPDATE OF x SKIP LOCKED) AS o"
       + " WHERE t.gid = o.gid RETURNING t.body";
-  private static final String REAP = "DELETE FROM " + COORDINATORS
-      + " WHERE heartbeat_at < now() - $1::int8 * interval '1 millisecond'";
+  private static final String REAP = "DELETE FROM " + COORDINATORS + " AS c"
+      + " WHERE c.heartbeat_at <= now() - $1::int8 * interval '1 millisecond'"
+      + " AND NOT EXISTS (SELECT 1 FROM " + TABLE + " AS x WHERE x.owner_epoch = c.epoch AND x." + UNFINISHED + ")";
+  private static final String RESIGN = "UPDATE " + COORDINATORS + " SET heartbeat_at = '-infinity' WHERE epoch = $1";
   private static final String PURGE = "DELETE FROM " + TABLE + " WHERE gid IN (SELECT gid FROM " + TABLE
       + " WHERE " + FINISHED + " AND updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
 
@@ -148,6 +163,7 @@ public final class PostgresTransactionStore implements TransactionStore {
   private volatile long epoch;
   /** The lease of {@link #epoch} expired; the next heartbeat begins a new term. */
   private volatile boolean expired;
+  private final Sweeps sweeps = new Sweeps();
   private volatile boolean closed;
   private Future<Void> closing;
 
@@ -576,15 +592,35 @@ public final class PostgresTransactionStore implements TransactionStore {
       return Future.succeededFuture(List.of());
     }
     long expiry = shared.heartbeatExpiry().toMillis();
-    return read("adopting orphaned transactions", ADOPT, Tuple.of(shared.instanceId(), epoch, expiry, max), this::decodeAll)
-        .compose(adopted -> adopted.size() >= max ? Future.succeededFuture(adopted)
-            : read("forgetting expired coordinators", REAP, Tuple.of(expiry), RowSet::rowCount).map(reaped -> adopted));
+    long term = epoch;
+    return read("finding expired coordinators", DEAD_TERMS, Tuple.of(expiry), rows -> {
+      List<Long> dead = new ArrayList<>();
+      rows.forEach(r -> dead.add(r.getLong(0)));
+      return dead.toArray(Long[]::new);
+    }).compose(dead -> read("adopting orphaned transactions", ADOPT_FROM,
+        tuple(shared.instanceId(), term, dead, max), this::decodeAll))
+        .compose(adopted -> {
+          if (adopted.size() >= max) {
+            return Future.succeededFuture(adopted);
+          }
+          Future<List<GlobalTx>> swept = Future.succeededFuture(List.of());
+          if (sweeps.due()) {
+            swept = read("sweeping for orphaned transactions", SWEEP,
+                Tuple.of(shared.instanceId(), term, expiry, max - adopted.size()), this::decodeAll);
+          }
+          return swept.compose(more -> read("forgetting expired coordinators", REAP, Tuple.of(expiry), RowSet::rowCount)
+              .map(reaped -> {
+                List<GlobalTx> all = new ArrayList<>(adopted);
+                all.addAll(more);
+                return all;
+              }));
+        });
   }
 
   @Override
   public Future<Void> resign() {
     long term = epoch;
-    return read("ending the term of epoch " + term, "DELETE FROM " + COORDINATORS + " WHERE epoch = $1", Tuple.of(term),
+    return read("ending the term of epoch " + term, RESIGN, Tuple.of(term),
         RowSet::rowCount).map(n -> {
           log.atInfo().addKeyValue("location", settings.location()).addKeyValue("epoch", term)
               .log("this coordinator resigned: its unfinished transactions are orphans for the others to adopt");

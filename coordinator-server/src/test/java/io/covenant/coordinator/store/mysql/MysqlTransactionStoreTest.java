@@ -219,4 +219,24 @@ class MysqlTransactionStoreTest extends TransactionStoreContract {
     }
     assertThat(await(store.find("saga-1"))).contains(failing); // the body keeps every nanosecond
   }
+
+  @Test
+  void aTransactionWhoseTermRowIsGoneIsAdoptedByTheSweep() throws Exception {
+    TransactionStore gone = openSharing(Duration.ofMinutes(1));
+    try {
+      GlobalTx tx = TxFixtures.active("late-write", T0);
+      await(gone.create(tx));
+      TestDatabases.execute(db, "DELETE FROM `" + schema + "`.covenant_coordinators WHERE epoch = "
+          + ((MysqlTransactionStore) gone).epoch());
+      TransactionStore adopter = openSharing(Duration.ofMinutes(1)); // its first adoption sweeps
+      try {
+        assertThat(await(adopter.adoptOrphans(10))).containsExactly(tx);
+        assertThat(failureOf(gone.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1))).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+      } finally {
+        await(adopter.close());
+      }
+    } finally {
+      await(gone.close());
+    }
+  }
 }

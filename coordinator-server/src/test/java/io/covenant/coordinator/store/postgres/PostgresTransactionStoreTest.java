@@ -232,4 +232,23 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
     assertThat(r.getLong("owner_epoch")).isEqualTo(((PostgresTransactionStore) store).epoch());
     assertThat(await(store.find("saga-1"))).contains(failing); // the body keeps every nanosecond
   }
+
+  @Test
+  void aTransactionWhoseTermRowIsGoneIsAdoptedByTheSweep() throws Exception {
+    TransactionStore gone = openSharing(Duration.ofMinutes(1));
+    try {
+      GlobalTx tx = TxFixtures.active("late-write", T0);
+      await(gone.create(tx));
+      sql("DELETE FROM " + schema + ".covenant_coordinators WHERE epoch = " + ((PostgresTransactionStore) gone).epoch());
+      TransactionStore adopter = openSharing(Duration.ofMinutes(1)); // its first adoption sweeps
+      try {
+        assertThat(await(adopter.adoptOrphans(10))).containsExactly(tx);
+        assertThat(failureOf(gone.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1))).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+      } finally {
+        await(adopter.close());
+      }
+    } finally {
+      await(gone.close());
+    }
+  }
 }
