@@ -278,13 +278,14 @@ public final class Engine {
   }
 
   /**
-   * A client's event. With a shared store another coordinator may change the transaction between
-   * this engine's read and its write; the write then fails its compare-and-set and the event is
-   * applied again to the newer state, which the failed write made this engine read from the store.
+   * A client's event. Another coordinator (shared store), or another request for a transaction
+   * this engine had evicted, may change the transaction between this engine's read and its write;
+   * the write then fails its compare-and-set and the event is applied again to the newer state,
+   * which the failed write made this engine read from the store.
    */
   private Future<GlobalTx> request(String gid, Event event, int attemptsLeft) {
     return apply(gid, event).recover(e -> {
-      if (attemptsLeft > 1 && !stopping && store.isShared() && e instanceof CovenantException ce
+      if (attemptsLeft > 1 && !stopping && e instanceof CovenantException ce
           && ce.code() == ErrorCode.CONCURRENT_UPDATE) {
         return request(gid, event, attemptsLeft - 1);
       }
