@@ -91,6 +91,53 @@ class DatabaseOutageTest {
     }
   }
 
+  @Test
+  void onPostgresAHalfOpenConnectionCannotHangRequests() throws Exception {
+    try (TestDb db = new TestDb.Postgres()) {
+      answersThroughAHalfOpenConnection(db);
+    }
+  }
+
+  @Test
+  void onMariadbAHalfOpenConnectionCannotHangRequests() throws Exception {
+    try (TestDb db = new TestDb.Mariadb()) {
+      answersThroughAHalfOpenConnection(db);
+    }
+  }
+
+  /**
+   * The database vanishes without closing anything: every byte is swallowed. Requests are still
+   * answered, {@code 503 store-unavailable}, within a few store timeouts, because statements and
+   * silent connections time out; once the network is back, so is the coordinator.
+   */
+  private static void answersThroughAHalfOpenConnection(TestDb db) throws Exception {
+    Duration timeout = Duration.ofSeconds(1);
+    try (TcpProxy proxy = TcpProxy.to(db.host(), db.port()); TestParticipant p = TestParticipant.start()) {
+      CoordinatorConfig config = db.config("solo", proxy.port()).toBuilder().sqlTimeout(timeout).build();
+      TestCoordinator coordinator = TestCoordinator.with(config);
+      try {
+        Api api = new Api(coordinator.baseUrl());
+        String gid = api.begin("tcc", 60_000);
+        expect(api.register(gid, "stock", "confirm", p.url("stock/confirm"), "cancel", p.url("stock/cancel")), 201);
+
+        proxy.freeze();
+        long started = System.nanoTime();
+        assertStoreUnavailable(api.post("/v1/transactions", Api.object().put("mode", "tcc")));
+        assertStoreUnavailable(api.commit(gid));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("two answers while frozen")
+            .isLessThan(Duration.ofSeconds(9)); // each within a few timeouts; Api gives up at 10 s
+
+        proxy.heal();
+        await().atMost(BOUND).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+            .until(() -> api.commit(gid).status() == 200);
+        await().atMost(BOUND).until(() -> "committed".equals(api.statusOf(gid)));
+        assertThat(p.trace(gid)).containsOnly("stock:confirm");
+      } finally {
+        coordinator.close();
+      }
+    }
+  }
+
   private static void assertStoreUnavailable(Api.Response r) {
     assertThat(r.status()).as(r.raw()).isEqualTo(503);
     assertThat(r.contentType()).startsWith("application/problem+json");

@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A TCP proxy on a loopback port in front of a real server (a database), for tests that cut the
  * network: {@link #cut()} closes every connection through it and refuses new ones (each is
  * accepted and closed at once, as a server that is down or a firewall that resets would);
- * {@link #heal()} lets connections through again.
+ * {@link #heal()} lets connections through again. {@link #freeze()} makes it a black hole instead:
+ * connections stay open but nothing gets through either way, and new ones are accepted and
+ * never answered, as with a peer that vanished without closing (a half-open connection).
  *
  * <p>Plain blocking sockets: one thread accepts, two threads pump each connection. Thread-safe.
  */
@@ -25,6 +27,7 @@ public final class TcpProxy implements AutoCloseable {
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicLong refused = new AtomicLong();
   private volatile boolean cut;
+  private volatile boolean frozen;
   private volatile boolean closed;
 
   private TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -53,8 +56,23 @@ public final class TcpProxy implements AutoCloseable {
     open.clear();
   }
 
-  /** Lets new connections through again. */
+  /**
+   * Swallows every byte from now on, in both directions, without closing anything; new
+   * connections are accepted and left hanging. {@link #heal()} ends it, closing those connections.
+   */
+  public void freeze() {
+    frozen = true;
+  }
+
+  /** Lets new connections through again; after a {@link #freeze()}, first closes the frozen ones. */
   public void heal() {
+    if (frozen) {
+      for (Socket s : open) {
+        closeQuietly(s);
+      }
+      open.clear();
+      frozen = false;
+    }
     cut = false;
   }
 
@@ -74,6 +92,10 @@ public final class TcpProxy implements AutoCloseable {
       if (cut) {
         refused.incrementAndGet();
         closeQuietly(client);
+        continue;
+      }
+      if (frozen) {
+        open.add(client); // accepted, never answered
         continue;
       }
       Socket upstream = new Socket();
@@ -102,6 +124,9 @@ public final class TcpProxy implements AutoCloseable {
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
+          if (frozen) {
+            continue; // a black hole: the bytes vanish
+          }
           out.write(buffer, 0, n);
           out.flush();
         }

@@ -192,7 +192,7 @@ public final class PostgresTransactionStore implements TransactionStore {
     String where = "PostgreSQL at " + settings.location();
     PgConnectOptions options = connectOptions(settings, shared);
     Pool setup = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(1))
+        .with(poolOptions(1, shared))
         .with(netOptions(shared))
         .connectingTo(options).using(vertx).build();
     Migrations migrations = Migrations.load("postgres", MIGRATION_FILES);
@@ -205,7 +205,7 @@ public final class PostgresTransactionStore implements TransactionStore {
         .eventually(setup::close)
         .compose(applied -> {
           SqlClient client = PgBuilder.client()
-              .with(new PoolOptions().setMaxSize(settings.poolSize()))
+              .with(poolOptions(settings.poolSize(), shared))
               .with(netOptions(shared))
               .connectingTo(options).using(vertx).build();
           return register(client, shared)
@@ -227,6 +227,13 @@ public final class PostgresTransactionStore implements TransactionStore {
 
   private static Future<Long> register(SqlClient client, SharedStoreSettings shared) {
     return client.preparedQuery(REGISTER).execute(Tuple.of(shared.instanceId())).map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** No statement waits longer than the store timeout for a connection of the pool. */
+  private static PoolOptions poolOptions(int size, SharedStoreSettings shared) {
+    return new PoolOptions().setMaxSize(size)
+        .setConnectionTimeout((int) Math.min(Integer.MAX_VALUE, shared.timeout().toMillis()))
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
   /**
