@@ -239,4 +239,18 @@ class MysqlTransactionStoreTest extends TransactionStoreContract {
       await(gone.close());
     }
   }
+
+  @Test
+  void aTransactionStoredBeforeOwnershipExistedIsAdoptedAtStart() throws Exception {
+    GlobalTx tx = TxFixtures.active("from-v1", T0);
+    await(store.create(tx));
+    TestDatabases.execute(db, "UPDATE `" + schema + "`.covenant_transactions SET owner_id = NULL, owner_epoch = NULL");
+    TransactionStore next = openSharing(Duration.ofMinutes(1));
+    try {
+      assertThat(await(next.adoptOrphans(10))).containsExactly(tx);
+      await(next.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1));
+    } finally {
+      await(next.close());
+    }
+  }
 }

@@ -251,4 +251,18 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
       await(gone.close());
     }
   }
+
+  @Test
+  void aTransactionStoredBeforeOwnershipExistedIsAdoptedAtStart() throws Exception {
+    GlobalTx tx = TxFixtures.active("from-v1", T0);
+    await(store.create(tx));
+    sql("UPDATE " + schema + ".covenant_transactions SET owner_id = NULL, owner_epoch = NULL"); // as schema version 1 left it
+    TransactionStore next = openSharing(Duration.ofMinutes(1));
+    try {
+      assertThat(await(next.adoptOrphans(10))).containsExactly(tx);
+      await(next.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1));
+    } finally {
+      await(next.close());
+    }
+  }
 }
