@@ -15,6 +15,7 @@ import io.covenant.protocol.CovenantException;
 import io.covenant.protocol.ErrorCode;
 import io.covenant.protocol.GlobalStatus;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClientOptions;
@@ -154,6 +155,7 @@ public final class PostgresTransactionStore implements TransactionStore {
   private static final String PURGE = "DELETE FROM " + TABLE + " WHERE gid IN (SELECT gid FROM " + TABLE
       + " WHERE " + FINISHED + " AND updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
 
+  private final Vertx vertx;
   private final PostgresSettings settings;
   private final SharedStoreSettings shared;
   private final String where;
@@ -167,7 +169,9 @@ public final class PostgresTransactionStore implements TransactionStore {
   private volatile boolean closed;
   private Future<Void> closing;
 
-  private PostgresTransactionStore(PostgresSettings settings, SharedStoreSettings shared, SqlClient client, long epoch) {
+  private PostgresTransactionStore(PostgresSettings settings, SharedStoreSettings shared, SqlClient client, long epoch,
+      Vertx vertx) {
+    this.vertx = vertx;
     this.settings = settings;
     this.shared = shared;
     this.where = "PostgreSQL at " + settings.location();
@@ -192,7 +196,7 @@ public final class PostgresTransactionStore implements TransactionStore {
     String where = "PostgreSQL at " + settings.location();
     PgConnectOptions options = connectOptions(settings, shared);
     Pool setup = PgBuilder.pool()
-        .with(poolOptions(1, shared))
+        .with(new PoolOptions().setMaxSize(1))
         .with(netOptions(shared))
         .connectingTo(options).using(vertx).build();
     Migrations migrations = Migrations.load("postgres", MIGRATION_FILES);
@@ -205,7 +209,7 @@ public final class PostgresTransactionStore implements TransactionStore {
         .eventually(setup::close)
         .compose(applied -> {
           SqlClient client = PgBuilder.client()
-              .with(poolOptions(settings.poolSize(), shared))
+              .with(new PoolOptions().setMaxSize(settings.poolSize()))
               .with(netOptions(shared))
               .connectingTo(options).using(vertx).build();
           return register(client, shared)
@@ -220,7 +224,7 @@ public final class PostgresTransactionStore implements TransactionStore {
                     .addKeyValue("instanceId", shared.instanceId())
                     .addKeyValue("epoch", epoch)
                     .log();
-                return new PostgresTransactionStore(settings, shared, client, epoch);
+                return new PostgresTransactionStore(settings, shared, client, epoch, vertx);
               });
         });
   }
@@ -229,11 +233,26 @@ public final class PostgresTransactionStore implements TransactionStore {
     return client.preparedQuery(REGISTER).execute(Tuple.of(shared.instanceId())).map(rows -> rows.iterator().next().getLong(0));
   }
 
-  /** No statement waits longer than the store timeout for a connection of the pool. */
-  private static PoolOptions poolOptions(int size, SharedStoreSettings shared) {
-    return new PoolOptions().setMaxSize(size)
-        .setConnectionTimeout((int) Math.min(Integer.MAX_VALUE, shared.timeout().toMillis()))
-        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+  /**
+   * Fails {@code statement} with {@code STORE_UNAVAILABLE} if it has no answer within three store
+   * timeouts (connect, then a read-idle drop, with room to spare), whatever the client does
+   * underneath: a request never hangs on the database, even while the pool waits for a connection
+   * to a peer that does not answer. A late answer is ignored; for a write its outcome is unknown.
+   */
+  private <T> Future<T> bounded(Future<T> statement, String what) {
+    long millis = 3 * shared.timeout().toMillis();
+    Promise<T> answer = Promise.promise();
+    long timer = vertx.setTimer(millis, id -> answer.tryFail(new CovenantException(ErrorCode.STORE_UNAVAILABLE,
+        what + " got no answer from " + where + " within " + millis + " ms", null)));
+    statement.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        answer.tryComplete(ar.result());
+      } else {
+        answer.tryFail(ar.cause());
+      }
+    });
+    return answer.future();
   }
 
   /**
@@ -425,8 +444,8 @@ public final class PostgresTransactionStore implements TransactionStore {
       stuck[i] = SqlTx.stuckAttempts(tx);
       bodies[i] = Buffer.buffer(creates.get(i).body());
     }
-    return client.preparedQuery(INSERT)
-        .execute(tuple(gids, modes, statuses, versions, created, updated, stuck, bodies, shared.instanceId(), terms))
+    return bounded(client.preparedQuery(INSERT)
+        .execute(tuple(gids, modes, statuses, versions, created, updated, stuck, bodies, shared.instanceId(), terms)), "creating")
         .transform(ar -> {
           if (ar.failed()) {
             failAll(creates, "creating " + n + " transaction(s)", ar.cause());
@@ -469,8 +488,8 @@ public final class PostgresTransactionStore implements TransactionStore {
       stuck[i] = SqlTx.stuckAttempts(tx);
       bodies[i] = Buffer.buffer(w.body());
     }
-    return client.preparedQuery(UPDATE)
-        .execute(tuple(gids, expected, statuses, versions, updated, stuck, bodies, take, shared.instanceId(), terms))
+    return bounded(client.preparedQuery(UPDATE)
+        .execute(tuple(gids, expected, statuses, versions, updated, stuck, bodies, take, shared.instanceId(), terms)), "updating")
         .transform(ar -> {
           if (ar.failed()) {
             failAll(updates, "updating " + n + " transaction(s)", ar.cause());
@@ -492,7 +511,7 @@ public final class PostgresTransactionStore implements TransactionStore {
   /** Tells apart, for updates that matched no row, a stale version, another owner, a missing transaction. */
   private Future<Void> explainLosers(List<Write> lost) {
     String[] gids = lost.stream().map(Write::gid).toArray(String[]::new);
-    return client.preparedQuery(VERSIONS).execute(tuple((Object) gids)).transform(ar -> {
+    return bounded(client.preparedQuery(VERSIONS).execute(tuple((Object) gids)), "reading versions").transform(ar -> {
       if (ar.failed()) {
         failAll(lost, "reading the versions of " + lost.size() + " transaction(s)", ar.cause());
         return Future.succeededFuture();
@@ -700,7 +719,7 @@ public final class PostgresTransactionStore implements TransactionStore {
     if (closed) {
       return Future.failedFuture(new CovenantException(ErrorCode.STORE_UNAVAILABLE, "postgres store is closed"));
     }
-    return client.preparedQuery(sql).execute(params).transform(ar -> {
+    return bounded(client.preparedQuery(sql).execute(params), what).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(SqlTx.unavailable(where, what, null, ar.cause()));
       }
