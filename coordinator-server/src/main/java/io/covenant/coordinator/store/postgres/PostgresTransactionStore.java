@@ -209,7 +209,7 @@ public final class PostgresTransactionStore implements TransactionStore {
         .eventually(setup::close)
         .compose(applied -> {
           SqlClient client = PgBuilder.client()
-              .with(new PoolOptions().setMaxSize(settings.poolSize()))
+              .with(poolOptions(settings.poolSize(), shared))
               .with(netOptions(shared))
               .connectingTo(options).using(vertx).build();
           return register(client, shared)
@@ -231,6 +231,18 @@ public final class PostgresTransactionStore implements TransactionStore {
 
   private static Future<Long> register(SqlClient client, SharedStoreSettings shared) {
     return client.preparedQuery(REGISTER).execute(Tuple.of(shared.instanceId())).map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /**
+   * The pool closes a connection idle for one store timeout itself, before the socket's read-idle
+   * timeout (two) would drop it: otherwise an idle connection could be dropped just as a statement
+   * is handed to it. No timer on waiting for a connection: {@link #bounded} bounds the wait.
+   */
+  private static PoolOptions poolOptions(int size, SharedStoreSettings shared) {
+    long millis = shared.timeout().toMillis();
+    return new PoolOptions().setMaxSize(size)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, millis)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setPoolCleanerPeriod((int) Math.max(1, Math.min(1000, millis / 2)));
   }
 
   /**
