@@ -168,6 +168,7 @@ public final class Engine {
     for (Live l : live.values()) {
       cancelTimer(l);
     }
+    metrics.lost(live.size());
     live.clear();
   }
 
@@ -179,6 +180,7 @@ public final class Engine {
       for (GlobalTx tx : adopted) {
         hold(tx);
       }
+      metrics.adopted(adopted.size());
       if (!adopted.isEmpty()) {
         log.atInfo().addKeyValue("transactions", adopted.size()).log("adopted transactions whose coordinator's lease expired");
       }
@@ -448,6 +450,9 @@ public final class Engine {
         return Future.failedFuture(storeError(ar.cause(), gid));
       }
       hold(next);
+      if (store.isShared()) {
+        metrics.takenOver();
+      }
       return Future.succeededFuture(next);
     });
   }
@@ -591,6 +596,7 @@ public final class Engine {
     if (live.remove(gid, l)) {
       cancelTimer(l);
       if (store.isShared() && cause instanceof CovenantException ce && ce.code() == ErrorCode.CONCURRENT_UPDATE) {
+        metrics.lost(1);
         log.atInfo().addKeyValue("gid", gid).addKeyValue("detail", ce.getMessage())
             .log("another coordinator changed the transaction; reloading it if it is still this one's");
       } else {

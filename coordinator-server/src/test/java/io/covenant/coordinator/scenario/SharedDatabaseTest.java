@@ -85,6 +85,8 @@ class SharedDatabaseTest {
         p.release("confirm");
         p.release("action");
         assertThat(stalledOnA).as("A's unfinished transactions when it crashed").isPositive();
+        await().atMost(BOUND).until(() -> b.coordinator().registry().get("covenant.ownership.changes")
+            .tag("change", "adopted").counter().count() >= 1);
 
         assertEveryTransactionEndedAtomically(db, both.get(1), p, acknowledged, seed);
       } finally {
