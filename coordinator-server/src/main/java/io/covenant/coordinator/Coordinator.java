@@ -153,6 +153,30 @@ public final class Coordinator {
     });
   }
 
+  /**
+   * For tests: freezes the coordinator as a long GC pause or a suspended VM would. Its lease stops
+   * being renewed and every engine task (timers, participant answers, store answers) is held; the
+   * HTTP server still accepts connections. {@link #resume()} runs what was held, in order.
+   */
+  public Future<Void> pause() {
+    Promise<Void> paused = Promise.promise();
+    verticle.context().runOnContext(v -> {
+      verticle.pause();
+      paused.complete();
+    });
+    return paused.future();
+  }
+
+  /** For tests: lets a {@link #pause() paused} coordinator go on, late. */
+  public Future<Void> resume() {
+    Promise<Void> resumed = Promise.promise();
+    verticle.context().runOnContext(v -> {
+      verticle.resume();
+      resumed.complete();
+    });
+    return resumed.future();
+  }
+
   private Future<Void> end(java.util.function.Supplier<Future<Void>> how) {
     Promise<Void> promise = Promise.promise();
     if (!ending.compareAndSet(null, promise.future())) {

@@ -60,6 +60,9 @@ final class CoordinatorVerticle extends VerticleBase {
   private HttpServer server;
   private long purgeTimer = -1;
   private boolean purging;
+  private long ownershipTimer = -1;
+  private boolean keepingOwnership;
+  private int ownershipFailures;
   private volatile boolean crashed;
 
   CoordinatorVerticle(CoordinatorConfig config, PrometheusMeterRegistry registry) {
@@ -98,6 +101,9 @@ final class CoordinatorVerticle extends VerticleBase {
         .compose(listening -> onContext(() -> {
           api.state(HttpApi.State.READY);
           purgeTimer = vertx.setPeriodic(config.retentionPurgeInterval().toMillis(), id -> purge());
+          if (store.isShared()) {
+            ownershipTimer = vertx.setPeriodic(config.clusterHeartbeatInterval().toMillis(), id -> keepOwnership());
+          }
           return Future.succeededFuture(listening);
         }))
         .recover(failure -> release().transform(ar -> {
@@ -147,6 +153,18 @@ final class CoordinatorVerticle extends VerticleBase {
     cancelPurge();
   }
 
+  /** For tests: freezes the engine and its heartbeats (see {@link Coordinator#pause()}). On this context. */
+  void pause() {
+    heartbeats(false);
+    scheduler.pause();
+  }
+
+  /** For tests: thaws what {@link #pause()} froze. On this context. */
+  void resume() {
+    scheduler.resume();
+    heartbeats(true);
+  }
+
   boolean crashed() {
     return crashed;
   }
@@ -164,6 +182,42 @@ final class CoordinatorVerticle extends VerticleBase {
       vertx.cancelTimer(purgeTimer);
       purgeTimer = -1;
     }
+    if (ownershipTimer >= 0) {
+      vertx.cancelTimer(ownershipTimer);
+      ownershipTimer = -1;
+    }
+  }
+
+  /**
+   * For tests: stops (or restarts) the heartbeats, as a coordinator that is paused (a long GC, a
+   * frozen VM) stops renewing its lease. Must be called on this verticle's context.
+   */
+  void heartbeats(boolean on) {
+    if (!on && ownershipTimer >= 0) {
+      vertx.cancelTimer(ownershipTimer);
+      ownershipTimer = -1;
+    } else if (on && ownershipTimer < 0 && store.isShared() && !crashed) {
+      ownershipTimer = vertx.setPeriodic(config.clusterHeartbeatInterval().toMillis(), id -> keepOwnership());
+    }
+  }
+
+  /** Renews the lease on a shared store and adopts orphaned transactions; one run at a time. */
+  private void keepOwnership() {
+    if (keepingOwnership || crashed || api.state() != HttpApi.State.READY) {
+      return;
+    }
+    keepingOwnership = true;
+    engine.keepOwnership().onComplete(ar -> {
+      keepingOwnership = false;
+      if (ar.succeeded()) {
+        if (ownershipFailures > 0) {
+          log.atInfo().addKeyValue("failures", ownershipFailures).log("the shared store answers again");
+        }
+        ownershipFailures = 0;
+      } else if (ownershipFailures++ == 0) {
+        log.atWarn().setCause(ar.cause()).log("could not renew the lease on the shared store; will keep trying");
+      }
+    });
   }
 
   /**

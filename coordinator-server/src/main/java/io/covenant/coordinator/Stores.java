@@ -26,8 +26,9 @@ final class Stores {
     return switch (config.store()) {
       case MEMORY -> Future.succeededFuture(new MemoryTransactionStore());
       case JOURNAL -> journal(config.journalSettings(), vertx);
-      case POSTGRES -> PostgresTransactionStore.open(config.postgresSettings(), vertx).map(store -> store);
-      case MYSQL -> MysqlTransactionStore.open(config.mysqlSettings()).map(store -> store);
+      case POSTGRES -> PostgresTransactionStore.open(config.postgresSettings(), config.sharedStoreSettings(), vertx)
+          .map(store -> store);
+      case MYSQL -> MysqlTransactionStore.open(config.mysqlSettings(), config.sharedStoreSettings()).map(store -> store);
     };
   }
 

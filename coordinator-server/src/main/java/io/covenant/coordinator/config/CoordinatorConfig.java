@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.covenant.coordinator.store.journal.JournalSettings;
 import io.covenant.coordinator.store.mysql.MysqlSettings;
 import io.covenant.coordinator.store.postgres.PostgresSettings;
+import io.covenant.coordinator.store.sql.SharedStoreSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,10 @@ import java.util.regex.Pattern;
  *       {@code store=postgres}), pool size, pipelining, migrations, schema</td></tr>
  *   <tr><td>{@code store.mysql.*}</td><td>see {@link MysqlSettings}</td><td>JDBC URL (required with
  *       {@code store=mysql}), user, password, pool size, migrations, schema</td></tr>
+ *   <tr><td>{@code store.sql.timeout}</td><td>10s</td><td>longest wait for a SQL store's database: connect, statement</td></tr>
+ *   <tr><td>{@code cluster.instanceId}</td><td>generated</td><td>this coordinator's name among those sharing a database</td></tr>
+ *   <tr><td>{@code cluster.heartbeatInterval}</td><td>2s</td><td>how often the coordinator renews its lease on a shared database</td></tr>
+ *   <tr><td>{@code cluster.heartbeatExpiry}</td><td>10s</td><td>a lease not renewed for this long expires; others adopt its transactions</td></tr>
  *   <tr><td>{@code retention.finished}</td><td>1h</td><td>how long finished transactions stay readable</td></tr>
  *   <tr><td>{@code retention.finishedMax}</td><td>100000</td><td>most finished transactions kept, whatever their age</td></tr>
  *   <tr><td>{@code retention.purgeInterval}</td><td>10s</td><td>how often expired finished transactions are purged</td></tr>
@@ -169,6 +174,10 @@ public final class CoordinatorConfig {
   public static final String MYSQL_POOL_SIZE = "store.mysql.poolSize";
   public static final String MYSQL_MIGRATE = "store.mysql.migrate";
   public static final String MYSQL_SCHEMA = "store.mysql.schema";
+  public static final String SQL_TIMEOUT = "store.sql.timeout";
+  public static final String CLUSTER_INSTANCE_ID = "cluster.instanceId";
+  public static final String CLUSTER_HEARTBEAT_INTERVAL = "cluster.heartbeatInterval";
+  public static final String CLUSTER_HEARTBEAT_EXPIRY = "cluster.heartbeatExpiry";
   public static final String RETENTION_FINISHED = "retention.finished";
   public static final String RETENTION_FINISHED_MAX = "retention.finishedMax";
   public static final String RETENTION_PURGE_INTERVAL = "retention.purgeInterval";
@@ -247,6 +256,17 @@ public final class CoordinatorConfig {
           "Apply the schema migrations (`db/mysql/V*.sql`) at start; `false` only checks they were applied."),
       new Key(MYSQL_SCHEMA, Kind.TEXT, null, true, "SQL name or `none`",
           "Database (MySQL's schema) of the store's tables instead of the URL's (created if missing when migrating)."),
+      new Key(SQL_TIMEOUT, Kind.DURATION, SharedStoreSettings.DEFAULT_TIMEOUT, false, "duration",
+          "Longest wait for the database of `store=postgres` or `mysql`: to connect, and for each statement. A connection "
+              + "silent for twice as long is dropped. A request that meets it gets `503 store-unavailable`."),
+      new Key(CLUSTER_INSTANCE_ID, Kind.TEXT, null, true, "name or `none`",
+          "This coordinator's name in the shared database's `covenant_coordinators` and `owner_id` (for people; fencing "
+              + "uses the epoch); `none`: `<host>-<pid>-<random>`."),
+      new Key(CLUSTER_HEARTBEAT_INTERVAL, Kind.DURATION, SharedStoreSettings.DEFAULT_HEARTBEAT_INTERVAL, false, "duration",
+          "How often a coordinator on a shared database renews its lease and adopts orphaned transactions."),
+      new Key(CLUSTER_HEARTBEAT_EXPIRY, Kind.DURATION, SharedStoreSettings.DEFAULT_HEARTBEAT_EXPIRY, false, "duration",
+          "A lease not renewed for this long (by the database's clock) expires: other coordinators adopt its unfinished "
+              + "transactions and its late writes are refused. At least twice `cluster.heartbeatInterval`."),
       new Key(RETENTION_FINISHED, Kind.DURATION, Duration.ofHours(1), false, "duration",
           "How long a finished (committed or rolled back) transaction stays readable through the API before it is purged."),
       new Key(RETENTION_FINISHED_MAX, Kind.INT, 100_000, false, "transactions",
@@ -404,6 +424,21 @@ public final class CoordinatorConfig {
     return new MysqlSettings(url, (String) values.get(MYSQL_USER), (String) values.get(MYSQL_PASSWORD),
         (Integer) values.get(MYSQL_POOL_SIZE), (Boolean) values.get(MYSQL_MIGRATE), (String) values.get(MYSQL_SCHEMA),
         MysqlSettings.DEFAULT_WRITE_BATCH_MAX);
+  }
+
+  /**
+   * Who this coordinator is among those sharing a SQL store, its lease, and the database timeout.
+   * Without {@code cluster.instanceId}, each call generates a new name.
+   */
+  public SharedStoreSettings sharedStoreSettings() {
+    String id = (String) values.get(CLUSTER_INSTANCE_ID);
+    return new SharedStoreSettings(id == null ? SharedStoreSettings.generatedInstanceId() : id,
+        (Duration) values.get(CLUSTER_HEARTBEAT_INTERVAL), (Duration) values.get(CLUSTER_HEARTBEAT_EXPIRY),
+        (Duration) values.get(SQL_TIMEOUT));
+  }
+
+  public Duration clusterHeartbeatInterval() {
+    return (Duration) values.get(CLUSTER_HEARTBEAT_INTERVAL);
   }
 
   public Duration retentionFinished() {
@@ -909,6 +944,23 @@ public final class CoordinatorConfig {
       return this;
     }
 
+    public Builder sqlTimeout(Duration d) {
+      values.put(SQL_TIMEOUT, d);
+      return this;
+    }
+
+    /** Null for a generated name. */
+    public Builder clusterInstanceId(String id) {
+      values.put(CLUSTER_INSTANCE_ID, id);
+      return this;
+    }
+
+    public Builder clusterHeartbeat(Duration interval, Duration expiry) {
+      values.put(CLUSTER_HEARTBEAT_INTERVAL, interval);
+      values.put(CLUSTER_HEARTBEAT_EXPIRY, expiry);
+      return this;
+    }
+
     public Builder retentionFinished(Duration d) {
       values.put(RETENTION_FINISHED, d);
       return this;
@@ -1067,6 +1119,20 @@ public final class CoordinatorConfig {
       }
       if (values.get(STORE) == StoreKind.MYSQL && blank(MYSQL_URL)) {
         throw new ConfigException(MYSQL_URL + " is required when store=mysql");
+      }
+      positive(SQL_TIMEOUT);
+      positive(CLUSTER_HEARTBEAT_INTERVAL);
+      positive(CLUSTER_HEARTBEAT_EXPIRY);
+      try {
+        new SharedStoreSettings("check", (Duration) values.get(CLUSTER_HEARTBEAT_INTERVAL),
+            (Duration) values.get(CLUSTER_HEARTBEAT_EXPIRY), (Duration) values.get(SQL_TIMEOUT));
+        String id = (String) values.get(CLUSTER_INSTANCE_ID);
+        if (id != null) {
+          new SharedStoreSettings(id, SharedStoreSettings.DEFAULT_HEARTBEAT_INTERVAL,
+              SharedStoreSettings.DEFAULT_HEARTBEAT_EXPIRY, SharedStoreSettings.DEFAULT_TIMEOUT);
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("cluster." + e.getMessage());
       }
       notNegative(RETENTION_FINISHED);
       range(RETENTION_FINISHED_MAX, 0, Integer.MAX_VALUE);

@@ -48,10 +48,30 @@ import org.slf4j.LoggerFactory;
  * <p>Hazard: if a write fails, the memory state may be ahead of the store. The transaction is then
  * evicted and reloaded from the store, which is the truth; its in-flight answers are dropped and
  * their calls repeated later (participants are idempotent).
+ *
+ * <h2>Several coordinators on one store</h2>
+ * With a shared store ({@link TransactionStore#isShared()}) the engine holds only the transactions
+ * its store term owns: those it began, and those it adopted from a coordinator whose lease expired
+ * ({@link #keepOwnership()}, every heartbeat interval). Its writes are compare-and-sets on version
+ * and owner, so when another coordinator has adopted or taken over a transaction, the next write
+ * fails; the transaction is evicted and, not being this engine's any more, dropped: the other
+ * coordinator drives it. A request for a transaction this engine does not hold (a load balancer
+ * sent it here) is applied to the stored state and written as a take-over
+ * ({@link TransactionStore#takeOver}), so this engine drives phase 2 of a decision it wrote; when
+ * another coordinator wrote first, the request is applied again to the newer state (at most
+ * {@value #REQUEST_ATTEMPTS_MAX} times). The decision stays a compare-and-set on the version: two
+ * coordinators can never both decide one transaction. When the lease had expired (a long pause,
+ * a database outage longer than the expiry), the engine drops everything it holds and adopts what
+ * is orphaned, as any other coordinator would.
  */
 public final class Engine {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
   private static final Duration RELOAD_DELAY = Duration.ofSeconds(1);
+  private static final Duration RELOAD_DELAY_MAX = Duration.ofSeconds(10);
+  /** Orphaned transactions adopted per store call; a full batch is followed by another at once. */
+  static final int ADOPT_BATCH = 100;
+  /** Attempts of a client's request against a transaction that other coordinators keep changing. */
+  static final int REQUEST_ATTEMPTS_MAX = 5;
 
   private final Core core;
   private final EngineSettings settings;
@@ -99,9 +119,12 @@ public final class Engine {
     return core;
   }
 
-  /** Loads every unfinished transaction from the store and resumes driving it. */
+  /**
+   * Loads every unfinished transaction this coordinator owns and resumes driving it; with a
+   * shared store, then adopts every orphaned one (whose owner's lease expired).
+   */
   public Future<Void> start() {
-    return onEngine(store.loadUnfinished()).map(unfinished -> {
+    return onEngine(store.loadUnfinished()).compose(unfinished -> {
       List<Live> resumed = new ArrayList<>(unfinished.size());
       for (GlobalTx tx : unfinished) {
         if (live.containsKey(tx.gid())) {
@@ -113,11 +136,79 @@ public final class Engine {
       }
       resumed.forEach(this::drive);
       log.atInfo().addKeyValue("transactions", unfinished.size()).log("resumed unfinished transactions");
-      return null;
+      return adoptOrphans(0).mapEmpty();
     });
   }
 
-  /** Stops taking requests and driving transactions; completes when pending writes are durable. */
+  /**
+   * With a shared store: renews this coordinator's lease, then adopts orphaned transactions in
+   * batches and drives them. When the lease had expired, first drops every transaction it holds
+   * (other coordinators may be driving them already). A no-op with a single-owner store.
+   *
+   * @return how many transactions were adopted; fails with {@code STORE_UNAVAILABLE} when the
+   *     store cannot be reached (call again at the next interval)
+   */
+  public Future<Integer> keepOwnership() {
+    if (stopping || !store.isShared()) {
+      return Future.succeededFuture(0);
+    }
+    return onEngine(store.heartbeat()).compose(alive -> {
+      if (alive) {
+        return adoptOrphans(0);
+      }
+      dropAll(); // before the store begins a new term: nothing held now can come to belong to it
+      return onEngine(store.heartbeat()).compose(renewed -> adoptOrphans(0));
+    });
+  }
+
+  /** The lease expired: stop driving everything; the store has begun a new term. */
+  private void dropAll() {
+    log.atWarn().addKeyValue("transactions", live.size())
+        .log("lease expired: dropping every transaction held; the orphans are adopted again");
+    for (Live l : live.values()) {
+      cancelTimer(l);
+    }
+    metrics.lost(live.size());
+    live.clear();
+  }
+
+  private Future<Integer> adoptOrphans(int adoptedSoFar) {
+    if (stopping || !store.isShared()) {
+      return Future.succeededFuture(adoptedSoFar);
+    }
+    return onEngine(store.adoptOrphans(ADOPT_BATCH)).compose(adopted -> {
+      for (GlobalTx tx : adopted) {
+        hold(tx);
+      }
+      metrics.adopted(adopted.size());
+      if (!adopted.isEmpty()) {
+        log.atInfo().addKeyValue("transactions", adopted.size()).log("adopted transactions whose coordinator's lease expired");
+      }
+      return adopted.size() >= ADOPT_BATCH ? adoptOrphans(adoptedSoFar + adopted.size())
+          : Future.succeededFuture(adoptedSoFar + adopted.size());
+    });
+  }
+
+  /** Drives a durable state this engine now owns, replacing an older one it may hold. */
+  private void hold(GlobalTx durable) {
+    Live existing = live.get(durable.gid());
+    if (existing != null) {
+      if (existing.durable != null && existing.durable.version() > durable.version()) {
+        return;
+      }
+      cancelTimer(existing);
+      live.remove(durable.gid());
+    }
+    Live l = new Live(durable, durable, Future.succeededFuture());
+    live.put(durable.gid(), l);
+    onDurable(l, durable);
+  }
+
+  /**
+   * Stops taking requests and driving transactions; completes when pending writes are durable and,
+   * with a shared store, this coordinator has resigned its term so that the others adopt its
+   * unfinished transactions at once (a failure to resign only delays that until its lease expires).
+   */
   public Future<Void> stop() {
     stopping = true;
     List<Future<Void>> tails = new ArrayList<>();
@@ -125,7 +216,10 @@ public final class Engine {
       cancelTimer(l);
       tails.add(l.tail.otherwiseEmpty());
     }
-    return Future.join(tails).mapEmpty();
+    return Future.join(tails).transform(ar -> store.resign().otherwise(e -> {
+      log.atWarn().setCause(e).log("could not resign; the other coordinators adopt this one's transactions when its lease expires");
+      return null;
+    }));
   }
 
   /**
@@ -172,17 +266,17 @@ public final class Engine {
 
   /** Registers a branch (TCC before its try, 2PC after its prepare). Idempotent per branch id. */
   public Future<GlobalTx> register(String gid, Branch branch) {
-    return apply(gid, new Event.Register(branch, clock.now()));
+    return request(gid, new Event.Register(branch, clock.now()), REQUEST_ATTEMPTS_MAX);
   }
 
   /** Decides commit; succeeds once the decision is durable. Idempotent. */
   public Future<GlobalTx> commit(String gid) {
-    return apply(gid, new Event.Commit(clock.now()));
+    return request(gid, new Event.Commit(clock.now()), REQUEST_ATTEMPTS_MAX);
   }
 
   /** Decides roll back; succeeds once the decision is durable. Idempotent. */
   public Future<GlobalTx> rollback(String gid, String reason) {
-    return apply(gid, new Event.Rollback(reason, clock.now()));
+    return request(gid, new Event.Rollback(reason, clock.now()), REQUEST_ATTEMPTS_MAX);
   }
 
   /**
@@ -203,13 +297,32 @@ public final class Engine {
    * {@code resolution} (who and why) kept on the branch; see {@link Event.Finish}. Idempotent.
    */
   public Future<GlobalTx> finish(String gid, String branchId, String resolution) {
-    return apply(gid, new Event.Finish(branchId, resolution, clock.now()));
+    return request(gid, new Event.Finish(branchId, resolution, clock.now()), REQUEST_ATTEMPTS_MAX);
   }
 
-  /** The newest durable state of a transaction; fails with {@code TRANSACTION_NOT_FOUND}. */
+  /**
+   * A client's event. Another coordinator (shared store), or another request for a transaction
+   * this engine had evicted, may change the transaction between this engine's read and its write;
+   * the write then fails its compare-and-set and the event is applied again to the newer state,
+   * which the failed write made this engine read from the store.
+   */
+  private Future<GlobalTx> request(String gid, Event event, int attemptsLeft) {
+    return apply(gid, event).recover(e -> {
+      if (attemptsLeft > 1 && !stopping && e instanceof CovenantException ce
+          && ce.code() == ErrorCode.CONCURRENT_UPDATE) {
+        return request(gid, event, attemptsLeft - 1);
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  /**
+   * The newest durable state of a transaction; fails with {@code TRANSACTION_NOT_FOUND}. With a
+   * shared store it is read from the store: another coordinator may have changed it.
+   */
   public Future<GlobalTx> get(String gid) {
     Live l = live.get(gid);
-    if (l != null && l.durable != null) {
+    if (l != null && l.durable != null && !store.isShared()) {
       return Future.succeededFuture(l.durable);
     }
     return onEngine(store.find(gid)).map(found -> found.orElseThrow(() -> notFound(gid)));
@@ -272,6 +385,9 @@ public final class Engine {
         return Future.succeededFuture(tx);
       }
       live.remove(gid, l);
+      if (unknownOutcome(ar.cause())) {
+        reloadLater(gid); // the row may have been written before the answer was lost
+      }
       if (ar.cause() instanceof CovenantException ce && ce.code() == ErrorCode.GID_CONFLICT) {
         // The gid is stored already (finished and retained, or taken by another coordinator).
         return onEngine(store.find(gid)).compose(found -> found.isPresent() && sameRequest.test(found.get())
@@ -303,11 +419,10 @@ public final class Engine {
         if (found.isEmpty()) {
           return Future.failedFuture(notFound(gid));
         }
-        if (live.containsKey(gid) || !found.get().status().isFinished()) {
-          adopt(found.get());
-          return apply(gid, event);
+        if (live.containsKey(gid)) {
+          return apply(gid, event); // made live while the store was read
         }
-        return answerFinished(found.get(), event);
+        return found.get().status().isFinished() ? answerFinished(found.get(), event) : applyUnheld(found.get(), event);
       });
     }
     Outcome outcome = core.on(l.tx, event);
@@ -330,6 +445,40 @@ public final class Engine {
       throw new IllegalStateException("gid=" + tx.gid() + " is " + tx.status() + " but " + event + " changed it");
     }
     return Future.succeededFuture(tx);
+  }
+
+  /**
+   * An event for an unfinished transaction this engine does not hold: evicted after a failed write,
+   * or (shared store) owned by another coordinator. It is applied to the stored state; a change is
+   * written as a take-over, by compare-and-set on the stored version, and this engine drives the
+   * transaction from then on (the previous owner's next write fails, and it drops it).
+   */
+  private Future<GlobalTx> applyUnheld(GlobalTx stored, Event event) {
+    String gid = stored.gid();
+    Outcome outcome = core.on(stored, event);
+    if (outcome instanceof Outcome.Rejected r) {
+      return Future.failedFuture(new CovenantException(r.code(), r.detail(), gid));
+    }
+    if (outcome instanceof Outcome.Unchanged) {
+      if (!store.isShared()) {
+        adopt(stored); // single owner: it is this engine's, evicted; resume it now rather than at the reload
+      }
+      return Future.succeededFuture(stored);
+    }
+    GlobalTx next = ((Outcome.Changed) outcome).next();
+    return write(store.takeOver(next, stored.version()), false).transform(ar -> {
+      if (ar.failed()) {
+        if (unknownOutcome(ar.cause())) {
+          reloadLater(gid); // the take-over may have been written before the answer was lost
+        }
+        return Future.failedFuture(storeError(ar.cause(), gid));
+      }
+      hold(next);
+      if (store.isShared()) {
+        metrics.takenOver();
+      }
+      return Future.succeededFuture(next);
+    });
   }
 
   /** Makes a stored, unfinished transaction live (after an eviction) and resumes it. */
@@ -422,6 +571,9 @@ public final class Engine {
         if (stopping) {
           return; // not recorded: the call is repeated after restart
         }
+        if (live.get(call.gid()) != l) {
+          return; // evicted or dropped meanwhile: whoever holds the transaction now repeats the call
+        }
         CallResult result = ar.succeeded() ? ar.result() : CallResult.failed(String.valueOf(ar.cause()));
         metrics.call(call.op(), result.kind(), Duration.between(started, clock.now()));
         Event event = switch (result.kind()) {
@@ -493,25 +645,45 @@ public final class Engine {
     }
   }
 
-  /** A write failed: the store is the truth, so forget the memory state and reload it later. */
+  /**
+   * A write failed: the store is the truth, so forget the memory state and reload it later, if it
+   * is still this coordinator's (with a shared store, a refused compare-and-set means another
+   * coordinator adopted or took over the transaction, and the reload finds it is not).
+   */
   private void evict(Live l, Throwable cause) {
     String gid = l.tx.gid();
     if (live.remove(gid, l)) {
       cancelTimer(l);
-      log.atWarn().addKeyValue("gid", gid).setCause(cause).log("store write failed; reloading the transaction from the store");
-      scheduler.schedule(RELOAD_DELAY, () -> reload(gid, RELOAD_DELAY));
+      if (store.isShared() && cause instanceof CovenantException ce && ce.code() == ErrorCode.CONCURRENT_UPDATE) {
+        metrics.lost(1);
+        log.atInfo().addKeyValue("gid", gid).addKeyValue("detail", ce.getMessage())
+            .log("another coordinator changed the transaction; reloading it if it is still this one's");
+      } else {
+        log.atWarn().addKeyValue("gid", gid).setCause(cause).log("store write failed; reloading the transaction from the store");
+      }
+      reloadLater(gid);
     }
+  }
+
+  /** A write whose outcome the store could not tell: it may be durable although it failed. */
+  private static boolean unknownOutcome(Throwable cause) {
+    return !(cause instanceof CovenantException ce) || ce.code() == ErrorCode.STORE_UNAVAILABLE;
+  }
+
+  /** Resumes {@code gid} from the store soon, if it is unfinished and this coordinator's. */
+  private void reloadLater(String gid) {
+    scheduler.schedule(RELOAD_DELAY, () -> reload(gid, RELOAD_DELAY));
   }
 
   private void reload(String gid, Duration delay) {
     if (stopping || live.containsKey(gid)) {
       return;
     }
-    onEngine(store.find(gid)).onComplete(ar -> {
+    onEngine(store.findOwned(gid)).onComplete(ar -> {
       if (ar.succeeded()) {
-        ar.result().filter(tx -> !tx.status().isFinished()).ifPresent(this::adopt);
+        ar.result().ifPresent(this::adopt);
       } else {
-        Duration next = delay.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : delay.multipliedBy(2);
+        Duration next = delay.multipliedBy(2).compareTo(RELOAD_DELAY_MAX) > 0 ? RELOAD_DELAY_MAX : delay.multipliedBy(2);
         scheduler.schedule(next, () -> reload(gid, next));
       }
     });

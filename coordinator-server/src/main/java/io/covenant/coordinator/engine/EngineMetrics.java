@@ -25,6 +25,9 @@ final class EngineMetrics {
   private final Map<Op, Counter> retries = new EnumMap<>(Op.class);
   private final Timer creates;
   private final Timer updates;
+  private final Counter adopted;
+  private final Counter takenOver;
+  private final Counter lost;
 
   EngineMetrics(MeterRegistry registry, Supplier<Number> live, Supplier<Number> stuck, Supplier<Number> waiting) {
     for (Mode mode : Mode.values()) {
@@ -49,6 +52,9 @@ final class EngineMetrics {
     }
     creates = Timer.builder("covenant.store.writes").tag("kind", "create").description("Durable store writes").register(registry);
     updates = Timer.builder("covenant.store.writes").tag("kind", "update").description("Durable store writes").register(registry);
+    adopted = ownership(registry, "adopted");
+    takenOver = ownership(registry, "taken_over");
+    lost = ownership(registry, "lost");
     gauge(registry, "covenant.transactions.live", "Unfinished transactions being driven", live);
     gauge(registry, "covenant.transactions.stuck", "Transactions with a branch that keeps failing", stuck);
     gauge(registry, "covenant.participant.calls.waiting", "Participant calls waiting for a slot", waiting);
@@ -57,6 +63,24 @@ final class EngineMetrics {
   /** Registers a gauge holding its supplier strongly (Micrometer holds gauge objects weakly by default). */
   private static void gauge(MeterRegistry registry, String name, String description, Supplier<Number> value) {
     Gauge.builder(name, value, s -> s.get().doubleValue()).description(description).strongReference(true).register(registry);
+  }
+
+  private static Counter ownership(MeterRegistry registry, String change) {
+    return Counter.builder("covenant.ownership.changes").tag("change", change)
+        .description("Transactions this coordinator adopted (lease expired), took over (a request), or lost to another")
+        .register(registry);
+  }
+
+  void adopted(int n) {
+    adopted.increment(n);
+  }
+
+  void takenOver() {
+    takenOver.increment();
+  }
+
+  void lost(int n) {
+    lost.increment(n);
   }
 
   private static Counter completed(MeterRegistry registry, Mode mode, String outcome) {

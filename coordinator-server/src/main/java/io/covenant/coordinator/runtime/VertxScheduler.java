@@ -4,6 +4,8 @@ import io.covenant.coordinator.engine.Scheduler;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,6 +23,8 @@ public final class VertxScheduler implements Scheduler {
   private final Vertx vertx;
   private final Context context;
   private volatile boolean halted;
+  private final Object pauseLock = new Object();
+  private List<Runnable> held; // non-null while paused
 
   /** @param context the engine's context; must be an event-loop context of {@code vertx} */
   public VertxScheduler(Vertx vertx, Context context) {
@@ -63,11 +67,46 @@ public final class VertxScheduler implements Scheduler {
     if (halted) {
       return;
     }
-    context.runOnContext(v -> {
-      if (!halted) {
-        task.run();
+    context.runOnContext(v -> runNow(task));
+  }
+
+  private void runNow(Runnable task) {
+    if (halted) {
+      return;
+    }
+    synchronized (pauseLock) {
+      if (held != null) {
+        held.add(task);
+        return;
       }
-    });
+    }
+    task.run();
+  }
+
+  /**
+   * For tests: holds every task that comes due from now on, as if the process were frozen (a long
+   * GC pause, a suspended VM), until {@link #resume()} runs them in order.
+   */
+  public void pause() {
+    synchronized (pauseLock) {
+      if (held == null) {
+        held = new ArrayList<>();
+      }
+    }
+  }
+
+  /** Runs the tasks held since {@link #pause()}, on the engine context, and stops holding. */
+  public void resume() {
+    List<Runnable> due;
+    synchronized (pauseLock) {
+      due = held;
+      held = null;
+    }
+    if (due != null) {
+      for (Runnable task : due) {
+        context.runOnContext(v -> runNow(task));
+      }
+    }
   }
 
   /** Drops every pending and future task. Irreversible; used to simulate a crash. */
@@ -91,7 +130,7 @@ public final class VertxScheduler implements Scheduler {
     void run() {
       if (!cancelled && !halted) {
         cancelled = true; // a task runs at most once
-        task.run();
+        runNow(task);
       }
     }
 

@@ -11,6 +11,16 @@ import java.util.Optional;
  * (for the journal: fsynced), which is what the engine's write-ahead rule relies on. Futures may
  * complete on any thread.
  *
+ * <h2>Ownership</h2>
+ * A store may be shared by several coordinators ({@link #isShared()}: the SQL stores). Then one
+ * opened store is one coordinator's <em>term</em>: it has an epoch of its own, renews a lease with
+ * {@link #heartbeat()}, and every transaction row names the term that owns it. The term that
+ * creates a transaction owns it; {@link #update} is a compare-and-set on the version <em>and</em>
+ * the owner, so once another term has adopted ({@link #adoptOrphans}) or taken over
+ * ({@link #takeOver}) a transaction, the old owner's late writes fail with
+ * {@code CONCURRENT_UPDATE} however current its version. A single-owner store (journal, memory)
+ * owns everything: its defaults below are the trivial implementation.
+ *
  * <p>Every implementation passes {@code TransactionStoreContract}.
  */
 public interface TransactionStore {
@@ -35,7 +45,7 @@ public interface TransactionStore {
   /** The stored transaction, finished ones included while retained. */
   Future<Optional<GlobalTx>> find(String gid);
 
-  /** Every transaction not yet finished, to resume at start. */
+  /** Every transaction not yet finished that this coordinator owns, to resume at start. */
   Future<List<GlobalTx>> loadUnfinished();
 
   /** A page of transactions matching {@code query}, oldest first. */
@@ -50,6 +60,66 @@ public interface TransactionStore {
    * @return how many were forgotten
    */
   Future<Integer> purgeFinished(Instant finishedBefore, int keepAtMost, int max);
+
+  /**
+   * True when other coordinators may share this store, so that a transaction this coordinator
+   * does not hold may change under it; false for the single-owner journal and memory stores.
+   */
+  default boolean isShared() {
+    return false;
+  }
+
+  /**
+   * Like {@link #update}, and makes this coordinator the owner: the write of a request for a
+   * transaction that another coordinator owns (a load balancer sent it here). The compare-and-set
+   * is on the version alone; the previous owner's next write then fails.
+   */
+  default Future<Void> takeOver(GlobalTx next, long expectedVersion) {
+    return update(next, expectedVersion);
+  }
+
+  /**
+   * The stored transaction if it is unfinished and this coordinator owns it: what to resume after
+   * a write whose outcome is unknown. Empty when it is finished, gone, or another coordinator's.
+   */
+  default Future<Optional<GlobalTx>> findOwned(String gid) {
+    return find(gid).map(found -> found.filter(tx -> !tx.status().isFinished()));
+  }
+
+  /**
+   * Renews this coordinator's lease.
+   *
+   * @return true while the term is alive; false when its lease had already expired: every
+   *     transaction of the term is an orphan that any coordinator (this one included) may adopt.
+   *     The caller must then stop driving the transactions it holds and call again, which begins
+   *     a new term (a new epoch) and returns true. The store goes on writing as the expired term
+   *     until then, so nothing written before the caller let go can belong to the new term. Fails
+   *     with {@code STORE_UNAVAILABLE} when the store cannot be reached (the lease then runs on).
+   */
+  default Future<Boolean> heartbeat() {
+    return Future.succeededFuture(true);
+  }
+
+  /**
+   * Makes this coordinator the owner of up to {@code max} unfinished transactions whose owner's
+   * lease has expired, in one short database transaction that skips rows another coordinator is
+   * writing or adopting. From then on the previous owner's writes to them fail.
+   *
+   * @return the adopted transactions, as stored; fewer than {@code max} when no more are waiting
+   */
+  default Future<List<GlobalTx>> adoptOrphans(int max) {
+    return Future.succeededFuture(List.of());
+  }
+
+  /**
+   * Ends this coordinator's term, as a graceful stop does once its writes are durable: its
+   * unfinished transactions become orphans that other coordinators adopt at their next heartbeat
+   * instead of after the lease expires. A crash does not resign: its lease expires. A no-op for a
+   * single-owner store.
+   */
+  default Future<Void> resign() {
+    return Future.succeededFuture();
+  }
 
   /** Releases files and connections; pending writes complete first. */
   Future<Void> close();

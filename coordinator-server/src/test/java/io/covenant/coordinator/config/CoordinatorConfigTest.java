@@ -121,6 +121,27 @@ class CoordinatorConfigTest {
   }
 
   @Test
+  void theClusterKeysMakeTheSharedStoreSettings() {
+    CoordinatorConfig c = load(List.of(), Map.of("COVENANT_CLUSTER_INSTANCEID", "coordinator-1",
+        "COVENANT_CLUSTER_HEARTBEAT_INTERVAL", "500ms", "COVENANT_CLUSTER_HEARTBEAT_EXPIRY", "3s", "COVENANT_STORE_SQL_TIMEOUT", "4s"));
+    var shared = c.sharedStoreSettings();
+    assertThat(shared.instanceId()).isEqualTo("coordinator-1");
+    assertThat(shared.heartbeatInterval()).isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(shared.heartbeatExpiry()).isEqualTo(java.time.Duration.ofSeconds(3));
+    assertThat(shared.timeout()).isEqualTo(java.time.Duration.ofSeconds(4));
+    // Without a name each store gets a generated one, distinct per start.
+    CoordinatorConfig unnamed = CoordinatorConfig.defaults();
+    assertThat(unnamed.sharedStoreSettings().instanceId()).isNotEqualTo(unnamed.sharedStoreSettings().instanceId());
+  }
+
+  @Test
+  void aLeaseShorterThanTwoHeartbeatsIsRefused() {
+    assertThatThrownBy(() -> CoordinatorConfig.builder()
+        .clusterHeartbeat(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(3)).build())
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("cluster.heartbeatExpiry must be at least twice heartbeatInterval");
+  }
+
+  @Test
   void aBadSqlStoreValueNamesItsKey() {
     assertThatThrownBy(() -> CoordinatorConfig.builder().store(StoreKind.POSTGRES).postgresUrl("jdbc:postgresql://h/db").build())
         .isInstanceOf(ConfigException.class).hasMessageStartingWith("store.postgres.url must start with postgresql://");

@@ -160,6 +160,57 @@ class EngineTest {
   }
 
   @Test
+  void aTransactionAnotherCoordinatorAdoptedIsDroppedAndItsLateAnswerCallsNoOneElse() {
+    world.store.shared = true;
+    String gid = begunWith("stock", "account");
+    Future<GlobalTx> commit = engine.commit(gid);
+    world.flush();
+    world.result(commit);
+    assertThat(world.transport.inFlightOps()).containsExactlyInAnyOrder("stock:confirm", "account:confirm");
+    GlobalTx stored = world.result(engine.get(gid));
+
+    world.store.lost.add(gid);                                 // this coordinator paused; another adopted it
+    world.transport.answer("stock", CallResult.failed("503"));
+    world.flush();                                             // the write of that answer is refused: fenced
+    world.transport.answer("account", CallResult.OK);
+    world.flush();
+    world.advance(Duration.ofMinutes(1));
+
+    assertThat(world.store.durable.find(gid).result()).contains(stored);
+    assertThat(world.transport.all).as("no retry, nothing more from a coordinator that lost it").hasSize(2);
+  }
+
+  @Test
+  void aLeaseThatExpiredDropsEverythingBeforeANewTermAndTheOrphansAreAdoptedAgain() {
+    world.store.shared = true;
+    String gid = begunWith("stock");
+    GlobalTx stored = world.result(engine.get(gid));
+
+    world.store.leaseExpired = true;
+    world.store.orphans.add(stored);                           // adopted back, here by the same coordinator
+    world.result(engine.keepOwnership());
+    assertThat(world.store.ownershipLog).containsExactly("heartbeat:false", "heartbeat:true", "adopt:1");
+
+    world.advance(Duration.ofSeconds(11));                      // its deadline: the adopted copy is driven
+    world.flush();
+    assertThat(world.store.durable.find(gid).result().orElseThrow().status()).isEqualTo(GlobalStatus.ROLLING_BACK);
+    assertThat(world.transport.inFlightOps()).containsExactly("stock:cancel");
+  }
+
+  @Test
+  void aRequestForAnotherCoordinatorsTransactionIsAppliedToTheStoredStateAndTakesItOver() {
+    world.store.shared = true;
+    String gid = begunWith("stock");
+    world.store.lost.add(gid);                                 // another coordinator took it over meanwhile
+    Future<GlobalTx> commit = engine.commit(gid);
+    world.flush();
+    world.flush();
+    assertThat(world.result(commit).status()).isEqualTo(GlobalStatus.COMMITTING);
+    assertThat(world.store.lost).doesNotContain(gid);          // taken over: this coordinator drives phase 2
+    assertThat(world.transport.inFlightOps()).containsExactly("stock:confirm");
+  }
+
+  @Test
   void beginWithAGivenGidIsIdempotentAndAConflictingOneIsRefused() {
     Future<GlobalTx> first = engine.begin("order-1", Mode.TCC, null);
     Future<GlobalTx> second = engine.begin("order-1", Mode.TCC, null);

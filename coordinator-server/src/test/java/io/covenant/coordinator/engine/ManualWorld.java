@@ -156,6 +156,20 @@ final class ManualWorld {
       return p.future();
     }
 
+    // A shared store in miniature, when `shared`: gids in `lost` belong to another coordinator
+    // (adopted or taken over), so this one's writes to them are refused as fenced; `leaseExpired`
+    // makes the next heartbeat report the lease gone; `orphans` is what the next adoption returns.
+    boolean shared;
+    final java.util.Set<String> lost = new java.util.HashSet<>();
+    boolean leaseExpired;
+    final List<String> ownershipLog = new ArrayList<>();
+    final List<GlobalTx> orphans = new ArrayList<>();
+
+    @Override
+    public boolean isShared() {
+      return shared;
+    }
+
     @Override
     public Future<Void> create(GlobalTx tx) {
       return held(() -> durable.create(tx));
@@ -163,7 +177,38 @@ final class ManualWorld {
 
     @Override
     public Future<Void> update(GlobalTx next, long expectedVersion) {
+      if (lost.contains(next.gid())) {
+        return held(() -> Future.failedFuture(new CovenantException(ErrorCode.CONCURRENT_UPDATE,
+            "gid " + next.gid() + " is owned by another coordinator", next.gid())));
+      }
       return held(() -> durable.update(next, expectedVersion));
+    }
+
+    @Override
+    public Future<Void> takeOver(GlobalTx next, long expectedVersion) {
+      lost.remove(next.gid());
+      return held(() -> durable.update(next, expectedVersion));
+    }
+
+    @Override
+    public Future<Optional<GlobalTx>> findOwned(String gid) {
+      return lost.contains(gid) ? Future.succeededFuture(Optional.empty()) : TransactionStore.super.findOwned(gid);
+    }
+
+    @Override
+    public Future<Boolean> heartbeat() {
+      boolean alive = !leaseExpired;
+      leaseExpired = false;
+      ownershipLog.add("heartbeat:" + alive);
+      return Future.succeededFuture(alive);
+    }
+
+    @Override
+    public Future<List<GlobalTx>> adoptOrphans(int max) {
+      List<GlobalTx> adopted = List.copyOf(orphans);
+      orphans.clear();
+      ownershipLog.add("adopt:" + adopted.size());
+      return Future.succeededFuture(adopted);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.covenant.protocol.ErrorCode;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
 import io.vertx.core.Future;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,9 @@ import org.junit.jupiter.api.Test;
  * {@link #durable()} and {@link #reopen()}, which turns on the tests that restart it.
  */
 public abstract class TransactionStoreContract {
+  /** The lease of the coordinators in the ownership tests: short, so that it expires within a test. */
+  protected static final Duration LEASE = Duration.ofSeconds(2);
+
   protected TransactionStore store;
 
   /** A new, empty store. */
@@ -47,6 +52,15 @@ public abstract class TransactionStoreContract {
   /** Closes {@link #store} and returns a new store over the same data. Only for durable stores. */
   protected TransactionStore reopen() throws Exception {
     throw new UnsupportedOperationException("this store keeps nothing across a restart");
+  }
+
+  /**
+   * For a store that coordinators share ({@link TransactionStore#isShared()}): a new store over the
+   * same data, as another coordinator would open it, whose idea of an expired lease is
+   * {@code expiry}. The test closes it.
+   */
+  protected TransactionStore openSharing(Duration expiry) throws Exception {
+    throw new UnsupportedOperationException("this store is not shared by coordinators");
   }
 
   /** What reads do once a durable store is closed: answer from memory, or fail. */
@@ -522,7 +536,11 @@ public abstract class TransactionStoreContract {
     assertThat(await(store.purgeFinished(T0.plusSeconds(215), KEEP_ALL, 100))).isEqualTo(3);
     latest.removeIf(tx -> Set.of("tx-0", "tx-5", "tx-10").contains(tx.gid()));
 
+    await(store.resign()); // a graceful stop: what it owned is adopted by the next coordinator at once
     store = reopen();
+    List<GlobalTx> resumed = new ArrayList<>(await(store.loadUnfinished()));
+    resumed.addAll(await(store.adoptOrphans(1000)));
+    assertThat(resumed).containsExactlyInAnyOrderElementsOf(latest.stream().filter(tx -> !tx.status().isFinished()).toList());
 
     for (GlobalTx tx : latest) {
       assertThat(await(store.find(tx.gid()))).as(tx.gid()).contains(tx);
@@ -533,6 +551,7 @@ public abstract class TransactionStoreContract {
     assertThat(listAll(TxQuery.all(7))).containsExactlyElementsOf(latest);
     assertThat(await(store.loadUnfinished()))
         .containsExactlyInAnyOrderElementsOf(latest.stream().filter(tx -> !tx.status().isFinished()).toList());
+    assertThat(await(store.adoptOrphans(1000))).isEmpty();
 
     // The reopened store goes on where the old one stopped: versions, conflicts and reused gids.
     GlobalTx tx1 = latest.get(0);
@@ -564,5 +583,159 @@ public abstract class TransactionStoreContract {
     assertReadsAfterClose(tx);
     await(store.close()); // closing twice is harmless
     store = null;
+  }
+
+  // --- ownership (issue #3): trivial for a single-owner store, fencing for a shared one ---------
+
+  @Test
+  void aStoreOwnsTheUnfinishedTransactionsItCreates() throws Exception {
+    GlobalTx tx = TxFixtures.active("order-1", T0);
+    await(store.create(tx));
+    assertThat(await(store.findOwned("order-1"))).contains(tx);
+    assertThat(await(store.heartbeat())).isTrue();
+    assertThat(await(store.adoptOrphans(10))).isEmpty();
+
+    GlobalTx committed = TxFixtures.moved(tx, GlobalStatus.COMMITTED, T0.plusSeconds(1));
+    await(store.update(committed, 1));
+    assertThat(await(store.findOwned("order-1"))).isEmpty();
+    assertThat(await(store.findOwned("order-2"))).isEmpty();
+  }
+
+  @Test
+  void aTakeOverIsACompareAndSetOnTheVersion() throws Exception {
+    GlobalTx tx = TxFixtures.active("order-1", T0);
+    await(store.create(tx));
+    GlobalTx committing = TxFixtures.moved(tx, GlobalStatus.COMMITTING, T0.plusSeconds(1));
+    await(store.takeOver(committing, 1));
+    assertThat(failureOf(store.takeOver(TxFixtures.moved(tx, GlobalStatus.ROLLING_BACK, T0.plusSeconds(2)), 1)))
+        .isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+    assertThat(failureOf(store.takeOver(TxFixtures.touched(committing, T0.plusSeconds(2)), 7)))
+        .isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+    assertThat(stored("order-1")).isEqualTo(committing);
+    assertThat(await(store.findOwned("order-1"))).contains(committing);
+  }
+
+  @Test
+  void anOrphanIsAdoptedOnlyOnceItsOwnersLeaseExpiresAndTheOldOwnersLateWritesAreRefused() throws Exception {
+    assumeTrue(store.isShared(), "a single-owner store has no other coordinator to fence");
+    TransactionStore owner = openSharing(LEASE);
+    TransactionStore adopter = openSharing(LEASE);
+    try {
+      GlobalTx tx = TxFixtures.active("order-1", T0);
+      await(owner.create(tx));
+      GlobalTx v2 = TxFixtures.touched(tx, T0.plusSeconds(1));
+      await(owner.update(v2, 1));
+
+      // While the owner renews its lease, nobody adopts its transaction.
+      Awaitility.await().during(LEASE.multipliedBy(2)).atMost(LEASE.multipliedBy(6)).pollInterval(LEASE.dividedBy(10))
+          .until(() -> await(owner.heartbeat()) && await(adopter.heartbeat()) && await(adopter.adoptOrphans(10)).isEmpty());
+
+      // The owner pauses; once its lease expires the adopter takes the transaction as stored.
+      List<GlobalTx> adopted = new ArrayList<>();
+      Awaitility.await().atMost(LEASE.multipliedBy(10)).pollInterval(LEASE.dividedBy(10))
+          .until(() -> await(adopter.heartbeat()) && adopted.addAll(await(adopter.adoptOrphans(10))));
+      assertThat(adopted).containsExactly(v2);
+      assertThat(await(adopter.findOwned("order-1"))).contains(v2);
+      assertThat(await(owner.findOwned("order-1"))).isEmpty();
+
+      // The owner wakes up: its write from the version it knows, still the stored one, is refused.
+      GlobalTx lateRollback = TxFixtures.moved(v2, GlobalStatus.ROLLING_BACK, T0.plusSeconds(2));
+      assertThat(failureOf(owner.update(lateRollback, 2))).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+      GlobalTx commit = TxFixtures.moved(v2, GlobalStatus.COMMITTING, T0.plusSeconds(3));
+      await(adopter.update(commit, 2));
+      assertThat(failureOf(owner.update(TxFixtures.touched(commit, T0.plusSeconds(4)), 3))).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+      assertThat(await(adopter.find("order-1"))).contains(commit);
+
+      // Its next heartbeat tells it the lease is gone; it begins a new term, which owns nothing yet.
+      assertThat(await(owner.heartbeat())).isFalse();
+      assertThat(await(owner.heartbeat())).isTrue();
+      assertThat(await(owner.loadUnfinished())).isEmpty();
+      assertThat(await(adopter.heartbeat())).isTrue();
+      assertThat(await(adopter.adoptOrphans(10))).isEmpty();
+      assertThat(await(owner.adoptOrphans(10))).isEmpty();
+    } finally {
+      await(owner.close());
+      await(adopter.close());
+    }
+  }
+
+  @Test
+  void aTakeOverByAnotherCoordinatorFencesTheOwner() throws Exception {
+    assumeTrue(store.isShared(), "a single-owner store has no other coordinator to fence");
+    TransactionStore other = openSharing(Duration.ofMinutes(1));
+    try {
+      GlobalTx tx = TxFixtures.active("order-1", T0);
+      await(store.create(tx));
+      GlobalTx committing = TxFixtures.moved(tx, GlobalStatus.COMMITTING, T0.plusSeconds(1));
+      await(other.takeOver(committing, 1));
+
+      assertThat(await(other.findOwned("order-1"))).contains(committing);
+      assertThat(await(store.findOwned("order-1"))).isEmpty();
+      assertThat(failureOf(store.update(TxFixtures.moved(committing, GlobalStatus.COMMITTED, T0.plusSeconds(2)), 2)))
+          .isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+      GlobalTx committed = TxFixtures.moved(committing, GlobalStatus.COMMITTED, T0.plusSeconds(3));
+      await(other.update(committed, 2));
+      assertThat(stored("order-1")).isEqualTo(committed);
+    } finally {
+      await(other.close());
+    }
+  }
+
+  @Test
+  void adoptersRacingForManyOrphansTakeEachExactlyOnce() throws Exception {
+    assumeTrue(store.isShared(), "a single-owner store has no other coordinator to fence");
+    Duration longLease = Duration.ofMinutes(1); // only the resigned coordinator's transactions are orphans
+    TransactionStore gone = openSharing(longLease);
+    List<TransactionStore> adopters = new ArrayList<>();
+    try {
+      List<Future<Void>> creates = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        creates.add(gone.create(TxFixtures.active("tx-" + i, T0.plusMillis(i))));
+      }
+      for (Future<Void> c : creates) {
+        await(c);
+      }
+      await(gone.resign());
+      for (int i = 0; i < 3; i++) {
+        adopters.add(openSharing(longLease));
+      }
+      List<List<String>> taken = Collections.synchronizedList(new ArrayList<>());
+      ExecutorService pool = Executors.newFixedThreadPool(adopters.size());
+      try {
+        List<CompletableFuture<Void>> runs = new ArrayList<>();
+        for (TransactionStore adopter : adopters) {
+          runs.add(CompletableFuture.runAsync(() -> {
+            try {
+              List<GlobalTx> batch;
+              do {
+                batch = await(adopter.adoptOrphans(25));
+                taken.add(gidsOf(batch));
+              } while (!batch.isEmpty());
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          }, pool));
+        }
+        CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).get(60, SECONDS);
+      } finally {
+        pool.shutdownNow();
+      }
+      List<String> all = taken.stream().flatMap(List::stream).toList();
+      assertThat(all).hasSize(300).doesNotHaveDuplicates();
+      int owned = 0;
+      for (TransactionStore adopter : adopters) {
+        for (String gid : all) {
+          if (await(adopter.findOwned(gid)).isPresent()) {
+            owned++;
+          }
+        }
+      }
+      assertThat(owned).isEqualTo(300);
+    } finally {
+      await(gone.close());
+      for (TransactionStore adopter : adopters) {
+        await(adopter.close());
+      }
+    }
   }
 }

@@ -8,6 +8,8 @@ import io.covenant.coordinator.store.TxCodec;
 import io.covenant.coordinator.store.TxPage;
 import io.covenant.coordinator.store.TxQuery;
 import io.covenant.coordinator.store.sql.Migrations;
+import io.covenant.coordinator.store.sql.SharedStoreSettings;
+import io.covenant.coordinator.store.sql.Sweeps;
 import io.covenant.coordinator.store.sql.SqlTx;
 import io.covenant.coordinator.store.sql.WriteBatcher;
 import io.covenant.coordinator.store.sql.WriteBatcher.Write;
@@ -58,8 +60,26 @@ import org.slf4j.LoggerFactory;
  * update that matched no row lost; a read of the losers (in the same transaction) tells a stale
  * version ({@code CONCURRENT_UPDATE}) from a missing row ({@code TRANSACTION_NOT_FOUND}).
  *
+ * <h2>Ownership</h2>
+ * As in the PostgreSQL store: opening the store begins a term (a row of {@code covenant_coordinators},
+ * V2, whose {@code AUTO_INCREMENT} epoch names it); creates name the term as owner; every update
+ * is {@code … WHERE gid = ? AND version = ? AND (<take-over> OR owner_epoch = <this term>)}; a
+ * heartbeat renews the term only while it is alive by the database's clock. Adoption reads the
+ * dead terms (lease expired, or resigned), then runs one short transaction: {@code SELECT gid …
+ * WHERE finished = 0 AND owner_epoch IN (<dead terms>) LIMIT n FOR UPDATE SKIP LOCKED} (through
+ * the {@code (finished, owner_epoch)} index), one {@code UPDATE} of the owner of exactly those
+ * rows, their bodies, {@code COMMIT}; it never waits on a row another coordinator is writing. A
+ * term's row is deleted once nothing unfinished names it, and a slower sweep ({@link Sweeps})
+ * adopts rows whose term's row is gone, by an anti-join over every unfinished row.
+ * One benign race: InnoDB reads the live terms from the statement's snapshot but the rows as last
+ * committed, so a term registered while the statement runs may see a transaction it has just
+ * created adopted; its next write then fails as any fenced owner's does, and the adopter drives it.
+ *
  * <h2>Hazards</h2>
  * <ul>
+ *   <li><b>Half-open connections.</b> The driver's {@code socketTimeout} (twice the store timeout)
+ *       fails a statement whose answer does not come, and HikariCP waits at most the timeout for a
+ *       connection, so a write cannot hang on a dead peer.</li>
  *   <li><b>A taken gid in a batch.</b> A duplicate key fails the whole multi-row insert. The batch
  *       is then rolled back and run again with one {@code INSERT} per create, so that only the
  *       creates whose gid is taken fail ({@code GID_CONFLICT}); InnoDB rolls back just the failed
@@ -81,24 +101,38 @@ import org.slf4j.LoggerFactory;
 public final class MysqlTransactionStore implements TransactionStore {
   private static final Logger log = LoggerFactory.getLogger(MysqlTransactionStore.class);
 
-  static final List<String> MIGRATION_FILES = List.of("V1__transactions.sql");
+  static final List<String> MIGRATION_FILES = List.of("V1__transactions.sql", "V2__coordinators.sql");
   /** The server-wide named lock that serialises migrations. */
   static final String MIGRATION_LOCK = "covenant_migrations";
   private static final int MIGRATION_LOCK_WAIT_SECONDS = 60;
   static final int ATTEMPTS_MAX = 3;
   private static final int GID_LENGTH_MAX = 1024;
-  private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
-
   static final String TABLE = "covenant_transactions";
+  static final String COORDINATORS = "covenant_coordinators";
   private static final String CREATE_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS " + Migrations.VERSION_TABLE
       + " (version INT NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL, applied_at DATETIME(6) NOT NULL,"
       + " checksum VARCHAR(64) NULL) ENGINE = InnoDB";
   private static final String INSERT = "INSERT INTO " + TABLE
-      + " (gid, mode, status, version, created_at, updated_at, finished, stuck_attempts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + " (gid, mode, status, version, created_at, updated_at, finished, stuck_attempts, body, owner_id, owner_epoch)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String UPDATE = "UPDATE " + TABLE
-      + " SET status = ?, version = ?, updated_at = ?, finished = ?, stuck_attempts = ?, body = ? WHERE gid = ? AND version = ?";
+      + " SET status = ?, version = ?, updated_at = ?, finished = ?, stuck_attempts = ?, body = ?, owner_id = ?, owner_epoch = ?"
+      + " WHERE gid = ? AND version = ? AND (? OR owner_epoch = ?)";
   private static final String FIND = "SELECT body FROM " + TABLE + " WHERE gid = ?";
-  private static final String LOAD_UNFINISHED = "SELECT body FROM " + TABLE + " WHERE finished = 0";
+  private static final String FIND_OWNED = "SELECT body FROM " + TABLE + " WHERE gid = ? AND owner_epoch = ? AND finished = 0";
+  private static final String LOAD_UNFINISHED = "SELECT body FROM " + TABLE + " WHERE finished = 0 AND owner_epoch = ?";
+  private static final String REGISTER = "INSERT INTO " + COORDINATORS + " (instance_id, started_at, heartbeat_at)"
+      + " VALUES (?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))";
+  private static final String HEARTBEAT = "UPDATE " + COORDINATORS + " SET heartbeat_at = UTC_TIMESTAMP(6)"
+      + " WHERE epoch = ? AND heartbeat_at > UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND";
+  private static final String DEAD_TERMS = "SELECT epoch FROM " + COORDINATORS
+      + " WHERE heartbeat_at <= UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND";
+  private static final String SWEEP = "SELECT gid FROM " + TABLE + " WHERE finished = 0 AND (owner_epoch IS NULL"
+      + " OR owner_epoch NOT IN (SELECT epoch FROM " + COORDINATORS + " WHERE heartbeat_at > UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND))"
+      + " LIMIT ? FOR UPDATE SKIP LOCKED";
+  private static final String REAP = "DELETE FROM " + COORDINATORS + " WHERE heartbeat_at <= UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND"
+      + " AND NOT EXISTS (SELECT 1 FROM " + TABLE + " AS x WHERE x.finished = 0 AND x.owner_epoch = " + COORDINATORS + ".epoch)";
+  private static final String RESIGN = "UPDATE " + COORDINATORS + " SET heartbeat_at = '1000-01-01 00:00:00' WHERE epoch = ?";
   private static final String PURGE = "DELETE FROM " + TABLE + " WHERE finished = 1 AND updated_at < ? ORDER BY updated_at LIMIT ?";
   /** The last update of the (n + 1)-th newest finished transaction: purging up to it keeps n. */
   private static final String FINISHED_BOUND =
@@ -110,10 +144,16 @@ public final class MysqlTransactionStore implements TransactionStore {
   private static final int ER_NO_SUCH_TABLE = 1146;
 
   private final MysqlSettings settings;
+  private final SharedStoreSettings shared;
   private final String where;
   private final HikariDataSource pool;
   private final ExecutorService workers;
   private final WriteBatcher batcher;
+  /** The term this store writes as; replaced when the lease had expired at a heartbeat. */
+  private volatile long epoch;
+  /** The lease of {@link #epoch} expired; the next heartbeat begins a new term. */
+  private volatile boolean expired;
+  private final Sweeps sweeps = new Sweeps();
   private volatile boolean closed;
   private Future<Void> closing;
 
@@ -135,10 +175,15 @@ public final class MysqlTransactionStore implements TransactionStore {
    *     coordinator cannot use
    */
   public static Future<MysqlTransactionStore> open(MysqlSettings settings) {
+    return open(settings, SharedStoreSettings.defaults());
+  }
+
+  /** Opens the store as the coordinator {@code shared} describes; see {@link #open(MysqlSettings)}. */
+  public static Future<MysqlTransactionStore> open(MysqlSettings settings, SharedStoreSettings shared) {
     Promise<MysqlTransactionStore> opened = Promise.promise();
     Thread opener = new Thread(() -> {
       try {
-        opened.complete(new MysqlTransactionStore(settings));
+        opened.complete(new MysqlTransactionStore(settings, shared));
       } catch (CovenantException e) {
         opened.fail(e);
       } catch (Exception | Error e) {
@@ -151,8 +196,9 @@ public final class MysqlTransactionStore implements TransactionStore {
     return opened.future();
   }
 
-  private MysqlTransactionStore(MysqlSettings settings) {
+  private MysqlTransactionStore(MysqlSettings settings, SharedStoreSettings shared) {
     this.settings = settings;
+    this.shared = shared;
     this.where = "MySQL at " + settings.location();
     Migrations migrations = Migrations.load("mysql", MIGRATION_FILES);
     if (settings.migrate() && settings.schema() != null) {
@@ -167,6 +213,13 @@ public final class MysqlTransactionStore implements TransactionStore {
       throw e;
     }
     warnIfNotDurable();
+    try {
+      epoch = register();
+    } catch (SQLException e) {
+      pool.close();
+      throw new CovenantException(ErrorCode.STORE_UNAVAILABLE, "registering this coordinator on " + where + " failed: "
+          + SqlTx.describe(e), null, e);
+    }
     AtomicInteger threads = new AtomicInteger();
     workers = new ThreadPoolExecutor(settings.poolSize(), settings.poolSize(), 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(), r -> {
@@ -180,7 +233,30 @@ public final class MysqlTransactionStore implements TransactionStore {
         .addKeyValue("schemaVersion", migrations.latest())
         .addKeyValue("migrationsApplied", applied)
         .addKeyValue("poolSize", settings.poolSize())
+        .addKeyValue("instanceId", shared.instanceId())
+        .addKeyValue("epoch", epoch)
         .log();
+  }
+
+  /** Begins a term: a new row of the coordinators table. Returns its epoch. */
+  private long register() throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      return register(c);
+    }
+  }
+
+  private long register(Connection c) throws SQLException {
+    c.setAutoCommit(true);
+    try (PreparedStatement ps = c.prepareStatement(REGISTER, Statement.RETURN_GENERATED_KEYS)) {
+      ps.setString(1, shared.instanceId());
+      ps.executeUpdate();
+      try (ResultSet keys = ps.getGeneratedKeys()) {
+        if (!keys.next()) {
+          throw new SQLException("the coordinators table returned no epoch");
+        }
+        return keys.getLong(1);
+      }
+    }
   }
 
   private Properties driverProperties() {
@@ -192,7 +268,10 @@ public final class MysqlTransactionStore implements TransactionStore {
     p.setProperty("prepStmtCacheSqlLimit", "2048");
     p.setProperty("useLocalSessionState", "true");
     if (!settings.url().contains("connectTimeout=")) {
-      p.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_MILLIS));
+      p.setProperty("connectTimeout", Long.toString(shared.timeout().toMillis()));
+    }
+    if (!settings.url().contains("socketTimeout=")) {
+      p.setProperty("socketTimeout", Long.toString(2 * shared.timeout().toMillis()));
     }
     return p;
   }
@@ -228,7 +307,8 @@ public final class MysqlTransactionStore implements TransactionStore {
       config.setCatalog(settings.schema());
     }
     config.setMaximumPoolSize(settings.poolSize());
-    config.setConnectionTimeout(CONNECT_TIMEOUT_MILLIS);
+    config.setConnectionTimeout(Math.max(250, shared.timeout().toMillis()));
+    config.setValidationTimeout(Math.max(250, Math.min(shared.timeout().toMillis(), config.getConnectionTimeout() - 1)));
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     config.setDataSourceProperties(driverProperties());
     try {
@@ -351,13 +431,19 @@ public final class MysqlTransactionStore implements TransactionStore {
   @Override
   public Future<Void> create(GlobalTx tx) {
     CovenantException refused = refuseGid(tx.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.create(tx);
+    return refused != null ? Future.failedFuture(refused) : batcher.create(tx, epoch);
   }
 
   @Override
   public Future<Void> update(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion);
+    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion, epoch);
+  }
+
+  @Override
+  public Future<Void> takeOver(GlobalTx next, long expectedVersion) {
+    CovenantException refused = refuseGid(next.gid());
+    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion, epoch);
   }
 
   private static CovenantException refuseGid(String gid) {
@@ -477,7 +563,7 @@ public final class MysqlTransactionStore implements TransactionStore {
     }
   }
 
-  private static void bindInsert(PreparedStatement ps, Write w) throws SQLException {
+  private void bindInsert(PreparedStatement ps, Write w) throws SQLException {
     GlobalTx tx = w.tx();
     ps.setString(1, tx.gid());
     ps.setString(2, tx.mode().code());
@@ -488,6 +574,8 @@ public final class MysqlTransactionStore implements TransactionStore {
     ps.setBoolean(7, tx.status().isFinished());
     ps.setInt(8, SqlTx.stuckAttempts(tx));
     ps.setBytes(9, w.body());
+    ps.setString(10, shared.instanceId());
+    ps.setLong(11, w.term());
   }
 
   private void update(Connection c, List<Write> updates, Map<Write, CovenantException> refused) throws SQLException {
@@ -501,8 +589,12 @@ public final class MysqlTransactionStore implements TransactionStore {
         ps.setBoolean(4, tx.status().isFinished());
         ps.setInt(5, SqlTx.stuckAttempts(tx));
         ps.setBytes(6, w.body());
-        ps.setString(7, tx.gid());
-        ps.setLong(8, w.expectedVersion());
+        ps.setString(7, shared.instanceId());
+        ps.setLong(8, w.term());
+        ps.setString(9, tx.gid());
+        ps.setLong(10, w.expectedVersion());
+        ps.setBoolean(11, w.isTakeOver());
+        ps.setLong(12, w.term());
         ps.addBatch();
       }
       counts = ps.executeBatch();
@@ -518,28 +610,38 @@ public final class MysqlTransactionStore implements TransactionStore {
       }
     }
     if (!lost.isEmpty()) {
-      Map<String, Long> stored = versionsOf(c, lost);
+      Map<String, Stored> stored = versionsOf(c, lost);
       for (Write w : lost) {
-        Long version = stored.get(w.gid());
-        refused.put(w, version == null ? SqlTx.notFound(w.gid()) : SqlTx.concurrentUpdate(w.gid(), version, w.expectedVersion()));
+        Stored row = stored.get(w.gid());
+        if (row == null) {
+          refused.put(w, SqlTx.notFound(w.gid()));
+        } else if (row.version() != w.expectedVersion()) {
+          refused.put(w, SqlTx.concurrentUpdate(w.gid(), row.version(), w.expectedVersion()));
+        } else {
+          refused.put(w, SqlTx.ownedByAnother(w.gid(), row.ownerId(), row.ownerEpoch(), w.term()));
+        }
       }
     }
   }
 
-  private static Map<String, Long> versionsOf(Connection c, List<Write> writes) throws SQLException {
-    StringBuilder sql = new StringBuilder("SELECT gid, version FROM " + TABLE + " WHERE gid IN (");
+  /** The version and owner of a stored row. */
+  private record Stored(long version, String ownerId, Long ownerEpoch) {}
+
+  private static Map<String, Stored> versionsOf(Connection c, List<Write> writes) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT gid, version, owner_id, owner_epoch FROM " + TABLE + " WHERE gid IN (");
     for (int i = 0; i < writes.size(); i++) {
       sql.append(i == 0 ? "?" : ", ?");
     }
     sql.append(')');
-    Map<String, Long> stored = new HashMap<>();
+    Map<String, Stored> stored = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
       for (int i = 0; i < writes.size(); i++) {
         ps.setString(i + 1, writes.get(i).gid());
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          stored.put(rs.getString(1), rs.getLong(2));
+          long ownerEpoch = rs.getLong(4);
+          stored.put(rs.getString(1), new Stored(rs.getLong(2), rs.getString(3), rs.wasNull() ? null : ownerEpoch));
         }
       }
     }
@@ -580,8 +682,9 @@ public final class MysqlTransactionStore implements TransactionStore {
   }
 
   private void failAll(List<Write> writes, String what, Throwable cause) {
-    log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size()).setCause(cause)
-        .log("mysql write failed; its outcome is unknown");
+    // One line, no stack trace: while the database is down every batch fails, and says the same.
+    log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size())
+        .addKeyValue("error", SqlTx.describe(cause)).log("mysql write failed; its outcome is unknown");
     for (Write w : writes) {
       w.fail(SqlTx.unavailable(where, what, w.gid(), cause));
     }
@@ -632,9 +735,169 @@ public final class MysqlTransactionStore implements TransactionStore {
   public Future<List<GlobalTx>> loadUnfinished() {
     return onWorker("loading unfinished transactions", c -> {
       try (PreparedStatement ps = c.prepareStatement(LOAD_UNFINISHED)) {
+        ps.setLong(1, epoch);
         return decodeAll(ps);
       }
     });
+  }
+
+  @Override
+  public Future<Optional<GlobalTx>> findOwned(String gid) {
+    return onWorker("reading gid " + gid, c -> {
+      try (PreparedStatement ps = c.prepareStatement(FIND_OWNED)) {
+        ps.setString(1, gid);
+        ps.setLong(2, epoch);
+        List<GlobalTx> found = decodeAll(ps);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+      }
+    });
+  }
+
+  // --- ownership ------------------------------------------------------------------------------
+
+  @Override
+  public boolean isShared() {
+    return true;
+  }
+
+  @Override
+  public Future<Boolean> heartbeat() {
+    long term = epoch;
+    return onWorker("renewing the lease of epoch " + term, c -> {
+      if (expired) {
+        long next = register(c);
+        epoch = next;
+        expired = false;
+        log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
+            .addKeyValue("expiredEpoch", term).addKeyValue("epoch", next).log("began a new term");
+        return true;
+      }
+      try (PreparedStatement ps = c.prepareStatement(HEARTBEAT)) {
+        ps.setLong(1, term);
+        ps.setLong(2, shared.heartbeatExpiry().toNanos() / 1000);
+        if (ps.executeUpdate() == 1) {
+          return true;
+        }
+      }
+      expired = true;
+      log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
+          .addKeyValue("epoch", term).log("this coordinator's lease had expired; its transactions are orphans now");
+      return false;
+    });
+  }
+
+  @Override
+  public Future<List<GlobalTx>> adoptOrphans(int max) {
+    if (max <= 0) {
+      return Future.succeededFuture(List.of());
+    }
+    long expiryMicros = shared.heartbeatExpiry().toNanos() / 1000;
+    long term = epoch;
+    return onWorker("adopting orphaned transactions", c -> {
+      List<Long> dead = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(DEAD_TERMS)) {
+        ps.setLong(1, expiryMicros);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            dead.add(rs.getLong(1));
+          }
+        }
+      }
+      StringBuilder ofDead = new StringBuilder("SELECT gid FROM " + TABLE + " WHERE finished = 0 AND (owner_epoch IS NULL");
+      if (!dead.isEmpty()) {
+        ofDead.append(" OR owner_epoch IN (").append(String.join(", ", java.util.Collections.nCopies(dead.size(), "?"))).append(')');
+      }
+      ofDead.append(") LIMIT ? FOR UPDATE SKIP LOCKED");
+      List<GlobalTx> adopted = adopt(c, ofDead.toString(), term, ps -> {
+        int i = 1;
+        for (Long e : dead) {
+          ps.setLong(i++, e);
+        }
+        ps.setInt(i, max);
+      });
+      if (adopted.size() < max) {
+        if (sweeps.due()) {
+          int left = max - adopted.size();
+          adopted.addAll(adopt(c, SWEEP, term, ps -> {
+            ps.setLong(1, expiryMicros);
+            ps.setInt(2, left);
+          }));
+        }
+        try (PreparedStatement ps = c.prepareStatement(REAP)) {
+          ps.setLong(1, expiryMicros);
+          ps.executeUpdate();
+        }
+      }
+      return adopted;
+    });
+  }
+
+  /** Binds a statement's parameters. */
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  /**
+   * One short transaction: locks the rows {@code select} finds (skipping locked ones), makes
+   * {@code term} their owner, reads their bodies, commits.
+   */
+  private List<GlobalTx> adopt(Connection c, String select, long term, Binder binder) throws SQLException {
+    List<GlobalTx> adopted = new ArrayList<>();
+    c.setAutoCommit(false);
+    try {
+      List<String> gids = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(select)) {
+        binder.bind(ps);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            gids.add(rs.getString(1));
+          }
+        }
+      }
+      if (!gids.isEmpty()) {
+        String in = String.join(", ", java.util.Collections.nCopies(gids.size(), "?"));
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET owner_id = ?, owner_epoch = ? WHERE gid IN (" + in + ")")) {
+          ps.setString(1, shared.instanceId());
+          ps.setLong(2, term);
+          for (int i = 0; i < gids.size(); i++) {
+            ps.setString(i + 3, gids.get(i));
+          }
+          ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT body FROM " + TABLE + " WHERE gid IN (" + in + ")")) {
+          for (int i = 0; i < gids.size(); i++) {
+            ps.setString(i + 1, gids.get(i));
+          }
+          adopted.addAll(decodeAll(ps));
+        }
+      }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly(c, e);
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+    return adopted;
+  }
+
+  @Override
+  public Future<Void> resign() {
+    long term = epoch;
+    return onWorker("ending the term of epoch " + term, c -> {
+      try (PreparedStatement ps = c.prepareStatement(RESIGN)) {
+        ps.setLong(1, term);
+        ps.executeUpdate();
+      }
+      log.atInfo().addKeyValue("location", settings.location()).addKeyValue("epoch", term)
+          .log("this coordinator resigned: its unfinished transactions are orphans for the others to adopt");
+      return null;
+    });
+  }
+
+  /** The epoch of this store's current term. */
+  long epoch() {
+    return epoch;
   }
 
   @Override

@@ -6,6 +6,8 @@ import io.covenant.coordinator.store.TxCodec;
 import io.covenant.coordinator.store.TxPage;
 import io.covenant.coordinator.store.TxQuery;
 import io.covenant.coordinator.store.sql.Migrations;
+import io.covenant.coordinator.store.sql.SharedStoreSettings;
+import io.covenant.coordinator.store.sql.Sweeps;
 import io.covenant.coordinator.store.sql.SqlTx;
 import io.covenant.coordinator.store.sql.WriteBatcher;
 import io.covenant.coordinator.store.sql.WriteBatcher.Write;
@@ -13,6 +15,7 @@ import io.covenant.protocol.CovenantException;
 import io.covenant.protocol.ErrorCode;
 import io.covenant.protocol.GlobalStatus;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClientOptions;
@@ -37,13 +40,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps transactions in PostgreSQL, through the Vert.x reactive client, so that several
- * coordinators can share one database (ownership of transactions between them comes with a later
- * part of issue #3; today one coordinator per schema).
+ * coordinators can share one database.
  *
  * <h2>Algorithm</h2>
  * One row per transaction ({@code db/postgres/V1__transactions.sql}): the {@link TxCodec} body and
@@ -62,8 +65,29 @@ import org.slf4j.LoggerFactory;
  * so reads do not wait behind writes' round trips. Every statement is prepared once per connection
  * and cached.
  *
+ * <h2>Ownership</h2>
+ * Opening the store begins a term: a row of {@code covenant_coordinators} (V2) whose identity
+ * column is the term's epoch. Every row this store creates names the term as its owner, and every
+ * update is a compare-and-set on the version <em>and</em> {@code owner_epoch = <this term>}; a
+ * take-over ({@link #takeOver}) drops the owner condition and sets the owner. {@link #heartbeat()}
+ * renews the term's {@code heartbeat_at = now()} only while it is younger than the expiry, so a
+ * term, once dead, stays dead and the store begins a new one. {@link #adoptOrphans} is one
+ * statement: {@code UPDATE … SET owner = <this term> FROM (SELECT … WHERE unfinished AND the
+ * owner's term is missing or expired … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING body}: it never
+ * waits on a row that another coordinator is writing, and PostgreSQL re-checks the condition on
+ * the newest row version, so a transaction that finished meanwhile is not adopted. Liveness is
+ * judged by the database's clock, never by the coordinators'. Adoption looks first for the
+ * transactions of the terms whose lease expired (or that resigned), through the index on
+ * {@code owner_epoch}, so it costs what it adopts, not what is in flight; a term's row is deleted
+ * once nothing unfinished names it. A slower sweep ({@link Sweeps}) also adopts, by an anti-join
+ * over every unfinished row, transactions whose term's row is gone (written late by a paused
+ * coordinator after its row was deleted).
+ *
  * <h2>Hazards</h2>
  * <ul>
+ *   <li><b>Half-open connections.</b> The server cancels a statement after the timeout
+ *       ({@code statement_timeout}) and the client drops a connection that stays silent for twice
+ *       as long, failing what was in flight on it, so a write cannot hang on a dead peer.</li>
  *   <li><b>Unknown outcomes.</b> When the connection fails while a statement is in flight, the
  *       statement may or may not have committed. Its writes fail with {@code STORE_UNAVAILABLE},
  *       which callers must read as "unknown"; the engine reloads the transaction from the store.</li>
@@ -82,12 +106,11 @@ public final class PostgresTransactionStore implements TransactionStore {
   private static final Logger log = LoggerFactory.getLogger(PostgresTransactionStore.class);
 
   /** The migration files of {@code db/postgres/}, in any order. */
-  static final List<String> MIGRATION_FILES = List.of("V1__transactions.sql");
+  static final List<String> MIGRATION_FILES = List.of("V1__transactions.sql", "V2__coordinators.sql");
   /** The key of the advisory lock that serialises migrations: "Covenant" in ASCII. */
   static final long MIGRATION_LOCK = 0x436F76656E616E74L;
-  private static final long CONNECT_TIMEOUT_MILLIS = 10_000;
-
   static final String TABLE = "covenant_transactions";
+  static final String COORDINATORS = "covenant_coordinators";
   private static final String UNFINISHED = "status NOT IN ('committed', 'rolled_back')";
   private static final String FINISHED = "status IN ('committed', 'rolled_back')";
 
@@ -95,18 +118,40 @@ public final class PostgresTransactionStore implements TransactionStore {
       + "version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), checksum text)";
 
   private static final String INSERT = "INSERT INTO " + TABLE
-      + " (gid, mode, status, version, created_at, updated_at, stuck_attempts, body)"
-      + " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::timestamptz[], $6::timestamptz[],"
-      + " $7::int4[], $8::bytea[])"
+      + " (gid, mode, status, version, created_at, updated_at, stuck_attempts, body, owner_epoch, owner_id)"
+      + " SELECT u.*, $9::text FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::timestamptz[],"
+      + " $6::timestamptz[], $7::int4[], $8::bytea[], $10::int8[]) AS u"
       + " ON CONFLICT (gid) DO NOTHING RETURNING gid";
   private static final String UPDATE = "UPDATE " + TABLE + " AS t SET status = v.status, version = v.version,"
-      + " updated_at = v.updated_at, stuck_attempts = v.stuck_attempts, body = v.body"
-      + " FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[], $5::timestamptz[], $6::int4[], $7::bytea[])"
-      + " AS v(gid, expected, status, version, updated_at, stuck_attempts, body)"
-      + " WHERE t.gid = v.gid AND t.version = v.expected RETURNING t.gid";
-  private static final String VERSIONS = "SELECT gid, version FROM " + TABLE + " WHERE gid = ANY($1::text[])";
+      + " updated_at = v.updated_at, stuck_attempts = v.stuck_attempts, body = v.body, owner_id = $9, owner_epoch = v.term"
+      + " FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[], $5::timestamptz[], $6::int4[], $7::bytea[], $8::bool[],"
+      + " $10::int8[]) AS v(gid, expected, status, version, updated_at, stuck_attempts, body, take, term)"
+      + " WHERE t.gid = v.gid AND t.version = v.expected AND (v.take OR t.owner_epoch = v.term) RETURNING t.gid";
+  private static final String VERSIONS = "SELECT gid, version, owner_id, owner_epoch FROM " + TABLE + " WHERE gid = ANY($1::text[])";
   private static final String FIND = "SELECT body FROM " + TABLE + " WHERE gid = $1";
-  private static final String LOAD_UNFINISHED = "SELECT body FROM " + TABLE + " WHERE " + UNFINISHED;
+  private static final String FIND_OWNED = "SELECT body FROM " + TABLE + " WHERE gid = $1 AND owner_epoch = $2 AND " + UNFINISHED;
+  private static final String LOAD_UNFINISHED = "SELECT body FROM " + TABLE + " WHERE " + UNFINISHED + " AND owner_epoch = $1";
+  private static final String REGISTER = "INSERT INTO " + COORDINATORS + " (instance_id, started_at, heartbeat_at)"
+      + " VALUES ($1, now(), now()) RETURNING epoch";
+  private static final String HEARTBEAT = "UPDATE " + COORDINATORS + " SET heartbeat_at = now()"
+      + " WHERE epoch = $1 AND heartbeat_at > now() - $2::int8 * interval '1 millisecond'";
+  private static final String DEAD_TERMS = "SELECT epoch FROM " + COORDINATORS
+      + " WHERE heartbeat_at <= now() - $1::int8 * interval '1 millisecond'";
+  private static final String ADOPT_FROM = "UPDATE " + TABLE + " AS t SET owner_id = $1, owner_epoch = $2"
+      + " FROM (SELECT x.gid FROM " + TABLE + " AS x WHERE x." + UNFINISHED
+      + " AND (x.owner_epoch = ANY($3::int8[]) OR x.owner_epoch IS NULL)"
+      + " LIMIT $4 FOR UPDATE OF x SKIP LOCKED) AS o"
+      + " WHERE t.gid = o.gid RETURNING t.body";
+  private static final String SWEEP = "UPDATE " + TABLE + " AS t SET owner_id = $1, owner_epoch = $2"
+      + " FROM (SELECT x.gid FROM " + TABLE + " AS x WHERE x." + UNFINISHED
+      + " AND (x.owner_epoch IS NULL OR NOT EXISTS (SELECT 1 FROM " + COORDINATORS + " AS c"
+      + " WHERE c.epoch = x.owner_epoch AND c.heartbeat_at > now() - $3::int8 * interval '1 millisecond'))"
+      + " LIMIT $4 FOR UPDATE OF x SKIP LOCKED) AS o"
+      + " WHERE t.gid = o.gid RETURNING t.body";
+  private static final String REAP = "DELETE FROM " + COORDINATORS + " AS c"
+      + " WHERE c.heartbeat_at <= now() - $1::int8 * interval '1 millisecond'"
+      + " AND NOT EXISTS (SELECT 1 FROM " + TABLE + " AS x WHERE x.owner_epoch = c.epoch AND x." + UNFINISHED + ")";
+  private static final String RESIGN = "UPDATE " + COORDINATORS + " SET heartbeat_at = '-infinity' WHERE epoch = $1";
   /**
    * Finished rows last updated before $1, or no later than the ($2 + 1)-th newest finished row, so
    * that at most $2 stay; $3 at a time.
@@ -116,18 +161,34 @@ public final class PostgresTransactionStore implements TransactionStore {
       + " WHERE " + FINISHED + " ORDER BY updated_at DESC OFFSET $2 LIMIT 1))"
       + " ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED)";
 
+  private final Vertx vertx;
   private final PostgresSettings settings;
+  private final SharedStoreSettings shared;
   private final String where;
   private final SqlClient client;
   private final WriteBatcher batcher;
+  /** The term this store writes as; replaced when the lease had expired at a heartbeat. */
+  private volatile long epoch;
+  /** The lease of {@link #epoch} expired; the next heartbeat begins a new term. */
+  private volatile boolean expired;
+  private final Sweeps sweeps = new Sweeps();
   private volatile boolean closed;
   private Future<Void> closing;
 
-  private PostgresTransactionStore(PostgresSettings settings, SqlClient client) {
+  private PostgresTransactionStore(PostgresSettings settings, SharedStoreSettings shared, SqlClient client, long epoch,
+      Vertx vertx) {
+    this.vertx = vertx;
     this.settings = settings;
+    this.shared = shared;
     this.where = "PostgreSQL at " + settings.location();
     this.client = client;
+    this.epoch = epoch;
     this.batcher = new WriteBatcher(settings.writeBatchMax(), settings.poolSize(), this::writeBatch, "postgres store");
+  }
+
+  /** Opens the store with the default {@link SharedStoreSettings} (a generated instance id). */
+  public static Future<PostgresTransactionStore> open(PostgresSettings settings, Vertx vertx) {
+    return open(settings, SharedStoreSettings.defaults(), vertx);
   }
 
   /**
@@ -137,12 +198,12 @@ public final class PostgresTransactionStore implements TransactionStore {
    *     database when the database cannot be reached, refuses the login, or has a schema this
    *     coordinator cannot use. Completes on a Vert.x event-loop thread.
    */
-  public static Future<PostgresTransactionStore> open(PostgresSettings settings, Vertx vertx) {
+  public static Future<PostgresTransactionStore> open(PostgresSettings settings, SharedStoreSettings shared, Vertx vertx) {
     String where = "PostgreSQL at " + settings.location();
-    PgConnectOptions options = connectOptions(settings);
+    PgConnectOptions options = connectOptions(settings, shared);
     Pool setup = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(1))
-        .with(new NetClientOptions().setConnectTimeout((int) CONNECT_TIMEOUT_MILLIS))
+        .with(netOptions(shared))
         .connectingTo(options).using(vertx).build();
     Migrations migrations = Migrations.load("postgres", MIGRATION_FILES);
     return setup.getConnection()
@@ -152,23 +213,84 @@ public final class PostgresTransactionStore implements TransactionStore {
             .compose(applied -> warnIfNotDurable(conn, settings).map(applied))
             .eventually(conn::close))
         .eventually(setup::close)
-        .map(applied -> {
+        .compose(applied -> {
           SqlClient client = PgBuilder.client()
-              .with(new PoolOptions().setMaxSize(settings.poolSize()))
-              .with(new NetClientOptions().setConnectTimeout((int) CONNECT_TIMEOUT_MILLIS))
+              .with(poolOptions(settings.poolSize(), shared))
+              .with(netOptions(shared))
               .connectingTo(options).using(vertx).build();
-          log.atInfo().setMessage("postgres store open")
-              .addKeyValue("location", settings.location())
-              .addKeyValue("schemaVersion", migrations.latest())
-              .addKeyValue("migrationsApplied", applied)
-              .addKeyValue("poolSize", settings.poolSize())
-              .addKeyValue("pipeliningLimit", settings.pipeliningLimit())
-              .log();
-          return new PostgresTransactionStore(settings, client);
+          return register(client, shared)
+              .recover(e -> client.close().transform(x -> Future.failedFuture(SqlTx.unavailable(where, "registering this coordinator", null, e))))
+              .map(epoch -> {
+                log.atInfo().setMessage("postgres store open")
+                    .addKeyValue("location", settings.location())
+                    .addKeyValue("schemaVersion", migrations.latest())
+                    .addKeyValue("migrationsApplied", applied)
+                    .addKeyValue("poolSize", settings.poolSize())
+                    .addKeyValue("pipeliningLimit", settings.pipeliningLimit())
+                    .addKeyValue("instanceId", shared.instanceId())
+                    .addKeyValue("epoch", epoch)
+                    .log();
+                return new PostgresTransactionStore(settings, shared, client, epoch, vertx);
+              });
         });
   }
 
+  private static Future<Long> register(SqlClient client, SharedStoreSettings shared) {
+    return client.preparedQuery(REGISTER).execute(Tuple.of(shared.instanceId())).map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /**
+   * The pool closes a connection idle for one store timeout itself, before the socket's read-idle
+   * timeout (two) would drop it: otherwise an idle connection could be dropped just as a statement
+   * is handed to it. No timer on waiting for a connection: {@link #bounded} bounds the wait.
+   */
+  private static PoolOptions poolOptions(int size, SharedStoreSettings shared) {
+    long millis = shared.timeout().toMillis();
+    return new PoolOptions().setMaxSize(size)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, millis)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setPoolCleanerPeriod((int) Math.max(1, Math.min(1000, millis / 2)));
+  }
+
+  /**
+   * Fails {@code statement} with {@code STORE_UNAVAILABLE} if it has no answer within three store
+   * timeouts (connect, then a read-idle drop, with room to spare), whatever the client does
+   * underneath: a request never hangs on the database, even while the pool waits for a connection
+   * to a peer that does not answer. A late answer is ignored; for a write its outcome is unknown.
+   */
+  private <T> Future<T> bounded(Future<T> statement, String what) {
+    long millis = 3 * shared.timeout().toMillis();
+    Promise<T> answer = Promise.promise();
+    long timer = vertx.setTimer(millis, id -> answer.tryFail(new CovenantException(ErrorCode.STORE_UNAVAILABLE,
+        what + " got no answer from " + where + " within " + millis + " ms", null)));
+    statement.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        answer.tryComplete(ar.result());
+      } else {
+        answer.tryFail(ar.cause());
+      }
+    });
+    return answer.future();
+  }
+
+  /**
+   * Connect timeout, and a read-idle timeout of twice the statement timeout: a connection that has
+   * said nothing for that long is closed, failing the statements in flight on it.
+   */
+  private static NetClientOptions netOptions(SharedStoreSettings shared) {
+    long millis = shared.timeout().toMillis();
+    return new NetClientOptions()
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, millis))
+        .setReadIdleTimeout((int) Math.min(Integer.MAX_VALUE, 2 * millis))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setTcpKeepAlive(true);
+  }
+
   static PgConnectOptions connectOptions(PostgresSettings settings) {
+    return connectOptions(settings, SharedStoreSettings.defaults());
+  }
+
+  static PgConnectOptions connectOptions(PostgresSettings settings, SharedStoreSettings shared) {
     PgConnectOptions options = settings.connectOptions()
         .setPipeliningLimit(settings.pipeliningLimit())
         .setCachePreparedStatements(true);
@@ -177,6 +299,9 @@ public final class PostgresTransactionStore implements TransactionStore {
     }
     if (settings.schema() != null) {
       options.addProperty("search_path", settings.schema());
+    }
+    if (!options.getProperties().containsKey("statement_timeout")) {
+      options.addProperty("statement_timeout", Long.toString(shared.timeout().toMillis()));
     }
     return options;
   }
@@ -275,13 +400,19 @@ public final class PostgresTransactionStore implements TransactionStore {
   @Override
   public Future<Void> create(GlobalTx tx) {
     CovenantException refused = refuseGid(tx.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.create(tx);
+    return refused != null ? Future.failedFuture(refused) : batcher.create(tx, epoch);
   }
 
   @Override
   public Future<Void> update(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion);
+    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion, epoch);
+  }
+
+  @Override
+  public Future<Void> takeOver(GlobalTx next, long expectedVersion) {
+    CovenantException refused = refuseGid(next.gid());
+    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion, epoch);
   }
 
   /** PostgreSQL text cannot hold NUL: refuse such a gid alone rather than fail the batch it would share. */
@@ -318,7 +449,9 @@ public final class PostgresTransactionStore implements TransactionStore {
     OffsetDateTime[] updated = new OffsetDateTime[n];
     Integer[] stuck = new Integer[n];
     Buffer[] bodies = new Buffer[n];
+    Long[] terms = new Long[n];
     for (int i = 0; i < n; i++) {
+      terms[i] = creates.get(i).term();
       GlobalTx tx = creates.get(i).tx();
       gids[i] = tx.gid();
       modes[i] = tx.mode().code();
@@ -329,7 +462,8 @@ public final class PostgresTransactionStore implements TransactionStore {
       stuck[i] = SqlTx.stuckAttempts(tx);
       bodies[i] = Buffer.buffer(creates.get(i).body());
     }
-    return client.preparedQuery(INSERT).execute(tuple(gids, modes, statuses, versions, created, updated, stuck, bodies))
+    return bounded(client.preparedQuery(INSERT)
+        .execute(tuple(gids, modes, statuses, versions, created, updated, stuck, bodies, shared.instanceId(), terms)), "creating")
         .transform(ar -> {
           if (ar.failed()) {
             failAll(creates, "creating " + n + " transaction(s)", ar.cause());
@@ -357,8 +491,12 @@ public final class PostgresTransactionStore implements TransactionStore {
     OffsetDateTime[] updated = new OffsetDateTime[n];
     Integer[] stuck = new Integer[n];
     Buffer[] bodies = new Buffer[n];
+    Boolean[] take = new Boolean[n];
+    Long[] terms = new Long[n];
     for (int i = 0; i < n; i++) {
       Write w = updates.get(i);
+      take[i] = w.isTakeOver();
+      terms[i] = w.term();
       GlobalTx tx = w.tx();
       gids[i] = tx.gid();
       expected[i] = w.expectedVersion();
@@ -368,7 +506,8 @@ public final class PostgresTransactionStore implements TransactionStore {
       stuck[i] = SqlTx.stuckAttempts(tx);
       bodies[i] = Buffer.buffer(w.body());
     }
-    return client.preparedQuery(UPDATE).execute(tuple(gids, expected, statuses, versions, updated, stuck, bodies))
+    return bounded(client.preparedQuery(UPDATE)
+        .execute(tuple(gids, expected, statuses, versions, updated, stuck, bodies, take, shared.instanceId(), terms)), "updating")
         .transform(ar -> {
           if (ar.failed()) {
             failAll(updates, "updating " + n + " transaction(s)", ar.cause());
@@ -387,29 +526,36 @@ public final class PostgresTransactionStore implements TransactionStore {
         });
   }
 
-  /** Tells apart, for updates that matched no row, a stale version from a missing transaction. */
+  /** Tells apart, for updates that matched no row, a stale version, another owner, a missing transaction. */
   private Future<Void> explainLosers(List<Write> lost) {
     String[] gids = lost.stream().map(Write::gid).toArray(String[]::new);
-    return client.preparedQuery(VERSIONS).execute(tuple((Object) gids)).transform(ar -> {
+    return bounded(client.preparedQuery(VERSIONS).execute(tuple((Object) gids)), "reading versions").transform(ar -> {
       if (ar.failed()) {
         failAll(lost, "reading the versions of " + lost.size() + " transaction(s)", ar.cause());
         return Future.succeededFuture();
       }
-      Map<String, Long> stored = new HashMap<>();
+      Map<String, Row> stored = new HashMap<>();
       for (Row r : ar.result()) {
-        stored.put(r.getString(0), r.getLong(1));
+        stored.put(r.getString(0), r);
       }
       for (Write w : lost) {
-        Long version = stored.get(w.gid());
-        w.fail(version == null ? SqlTx.notFound(w.gid()) : SqlTx.concurrentUpdate(w.gid(), version, w.expectedVersion()));
+        Row r = stored.get(w.gid());
+        if (r == null) {
+          w.fail(SqlTx.notFound(w.gid()));
+        } else if (r.getLong(1) != w.expectedVersion()) {
+          w.fail(SqlTx.concurrentUpdate(w.gid(), r.getLong(1), w.expectedVersion()));
+        } else {
+          w.fail(SqlTx.ownedByAnother(w.gid(), r.getString(2), r.getLong(3), w.term()));
+        }
       }
       return Future.succeededFuture();
     });
   }
 
   private void failAll(List<Write> writes, String what, Throwable cause) {
-    log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size()).setCause(cause)
-        .log("postgres write failed; its outcome is unknown");
+    // One line, no stack trace: while the database is down every batch fails, and says the same.
+    log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size())
+        .addKeyValue("error", SqlTx.describe(cause)).log("postgres write failed; its outcome is unknown");
     for (Write w : writes) {
       w.fail(SqlTx.unavailable(where, what, w.gid(), cause));
     }
@@ -437,7 +583,98 @@ public final class PostgresTransactionStore implements TransactionStore {
 
   @Override
   public Future<List<GlobalTx>> loadUnfinished() {
-    return read("loading unfinished transactions", LOAD_UNFINISHED, Tuple.tuple(), this::decodeAll);
+    return read("loading unfinished transactions", LOAD_UNFINISHED, Tuple.of(epoch), this::decodeAll);
+  }
+
+  @Override
+  public Future<Optional<GlobalTx>> findOwned(String gid) {
+    return read("reading gid " + gid, FIND_OWNED, Tuple.of(gid, epoch), rows -> {
+      for (Row r : rows) {
+        return Optional.of(decode(r));
+      }
+      return Optional.empty();
+    });
+  }
+
+  // --- ownership ------------------------------------------------------------------------------
+
+  @Override
+  public boolean isShared() {
+    return true;
+  }
+
+  @Override
+  public Future<Boolean> heartbeat() {
+    long term = epoch;
+    if (expired) {
+      return register(client, shared).transform(ar -> {
+        if (ar.failed()) {
+          return Future.failedFuture(SqlTx.unavailable(where, "beginning a new term", null, ar.cause()));
+        }
+        epoch = ar.result();
+        expired = false;
+        log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
+            .addKeyValue("expiredEpoch", term).addKeyValue("epoch", ar.result()).log("began a new term");
+        return Future.succeededFuture(true);
+      });
+    }
+    return read("renewing the lease of epoch " + term, HEARTBEAT, Tuple.of(term, shared.heartbeatExpiry().toMillis()),
+        RowSet::rowCount).map(renewed -> {
+          if (renewed == 1) {
+            return true;
+          }
+          expired = true;
+          log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
+              .addKeyValue("epoch", term).log("this coordinator's lease had expired; its transactions are orphans now");
+          return false;
+        });
+  }
+
+  @Override
+  public Future<List<GlobalTx>> adoptOrphans(int max) {
+    if (max <= 0) {
+      return Future.succeededFuture(List.of());
+    }
+    long expiry = shared.heartbeatExpiry().toMillis();
+    long term = epoch;
+    return read("finding expired coordinators", DEAD_TERMS, Tuple.of(expiry), rows -> {
+      List<Long> dead = new ArrayList<>();
+      rows.forEach(r -> dead.add(r.getLong(0)));
+      return dead.toArray(Long[]::new);
+    }).compose(dead -> read("adopting orphaned transactions", ADOPT_FROM,
+        tuple(shared.instanceId(), term, dead, max), this::decodeAll))
+        .compose(adopted -> {
+          if (adopted.size() >= max) {
+            return Future.succeededFuture(adopted);
+          }
+          Future<List<GlobalTx>> swept = Future.succeededFuture(List.of());
+          if (sweeps.due()) {
+            swept = read("sweeping for orphaned transactions", SWEEP,
+                Tuple.of(shared.instanceId(), term, expiry, max - adopted.size()), this::decodeAll);
+          }
+          return swept.compose(more -> read("forgetting expired coordinators", REAP, Tuple.of(expiry), RowSet::rowCount)
+              .map(reaped -> {
+                List<GlobalTx> all = new ArrayList<>(adopted);
+                all.addAll(more);
+                return all;
+              }));
+        });
+  }
+
+  @Override
+  public Future<Void> resign() {
+    long term = epoch;
+    return read("ending the term of epoch " + term, RESIGN, Tuple.of(term),
+        RowSet::rowCount).map(n -> {
+          log.atInfo().addKeyValue("location", settings.location()).addKeyValue("epoch", term)
+              .log("this coordinator resigned: its unfinished transactions are orphans for the others to adopt");
+          return null;
+        });
+  }
+
+  /** The epoch of this store's current term. */
+  long epoch() {
+    return epoch;
   }
 
   @Override
@@ -500,7 +737,7 @@ public final class PostgresTransactionStore implements TransactionStore {
     if (closed) {
       return Future.failedFuture(new CovenantException(ErrorCode.STORE_UNAVAILABLE, "postgres store is closed"));
     }
-    return client.preparedQuery(sql).execute(params).transform(ar -> {
+    return bounded(client.preparedQuery(sql).execute(params), what).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(SqlTx.unavailable(where, what, null, ar.cause()));
       }

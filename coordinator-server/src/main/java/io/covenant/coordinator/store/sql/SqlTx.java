@@ -119,6 +119,16 @@ public final class SqlTx {
   }
 
   /**
+   * An update from the stored version refused because another coordinator's term owns the
+   * transaction now (it adopted or took it over): the writer has been fenced off.
+   */
+  public static CovenantException ownedByAnother(String gid, String ownerId, Long ownerEpoch, long writerEpoch) {
+    return new CovenantException(ErrorCode.CONCURRENT_UPDATE, "gid " + gid + " is owned by "
+        + (ownerEpoch == null ? "no coordinator" : "coordinator " + ownerId + " (epoch " + ownerEpoch + ")")
+        + ", not by this one (epoch " + writerEpoch + ")", gid);
+  }
+
+  /**
    * A failure of the database as {@code STORE_UNAVAILABLE} (HTTP 503, retryable). For a write the
    * outcome is unknown: the change may have been committed before the answer was lost.
    */

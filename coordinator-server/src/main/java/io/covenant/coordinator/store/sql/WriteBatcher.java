@@ -46,19 +46,37 @@ import java.util.function.Function;
  */
 public final class WriteBatcher {
 
-  /** A create, or an update that expects {@code expectedVersion}. */
+  /** A create, or an update that expects {@code expectedVersion} (and, unless a take-over, this owner). */
   public static final class Write {
     private final GlobalTx tx;
     private final byte[] body;
     private final long expectedVersion;
     private final boolean create;
+    private final boolean takeOver;
+    private final long term;
     private final Promise<Void> promise = Promise.promise();
 
-    private Write(GlobalTx tx, byte[] body, long expectedVersion, boolean create) {
+    private Write(GlobalTx tx, byte[] body, long expectedVersion, boolean create, boolean takeOver, long term) {
       this.tx = tx;
       this.body = body;
       this.expectedVersion = expectedVersion;
       this.create = create;
+      this.takeOver = takeOver;
+      this.term = term;
+    }
+
+    /**
+     * The writer's ownership term (epoch) when the write was submitted: the owner a create names,
+     * and the owner an update expects. Taken at submission, not when the batch leaves, so that a
+     * write issued before its coordinator began a new term cannot come to belong to the new one.
+     */
+    public long term() {
+      return term;
+    }
+
+    /** An update that makes the writer the owner, whoever owned the transaction (see {@code TransactionStore.takeOver}). */
+    public boolean isTakeOver() {
+      return takeOver;
     }
 
     public GlobalTx tx() {
@@ -129,15 +147,30 @@ public final class WriteBatcher {
 
   /** Queues a create; fails at once, alone, when the transaction cannot be encoded. */
   public Future<Void> create(GlobalTx tx) {
-    return submit(tx, 0, true);
+    return create(tx, 0);
+  }
+
+  /** Queues a create owned by {@code term}. */
+  public Future<Void> create(GlobalTx tx, long term) {
+    return submit(tx, 0, true, false, term);
   }
 
   /** Queues an update expecting {@code expectedVersion}; fails at once, alone, when it cannot be encoded. */
   public Future<Void> update(GlobalTx next, long expectedVersion) {
-    return submit(next, expectedVersion, false);
+    return update(next, expectedVersion, 0);
   }
 
-  private Future<Void> submit(GlobalTx tx, long expectedVersion, boolean create) {
+  /** Queues an update by the owner {@code term}. */
+  public Future<Void> update(GlobalTx next, long expectedVersion, long term) {
+    return submit(next, expectedVersion, false, false, term);
+  }
+
+  /** Queues an update that takes the transaction over from whoever owns it, for {@code term}. */
+  public Future<Void> takeOver(GlobalTx next, long expectedVersion, long term) {
+    return submit(next, expectedVersion, false, true, term);
+  }
+
+  private Future<Void> submit(GlobalTx tx, long expectedVersion, boolean create, boolean takeOver, long term) {
     if (closed) {
       return Future.failedFuture(new CovenantException(ErrorCode.STORE_UNAVAILABLE, storeName + " is closed", tx.gid()));
     }
@@ -147,7 +180,7 @@ public final class WriteBatcher {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    Write w = new Write(tx, body, expectedVersion, create);
+    Write w = new Write(tx, body, expectedVersion, create, takeOver, term);
     writes.incrementAndGet();
     Future<Void> answered = w.promise.future();
     Write previous = lastOfGid.put(w.gid(), w);

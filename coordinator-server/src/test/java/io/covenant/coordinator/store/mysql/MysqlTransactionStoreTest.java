@@ -9,6 +9,8 @@ import io.covenant.coordinator.store.TestDatabases;
 import io.covenant.coordinator.store.TransactionStore;
 import io.covenant.coordinator.store.TransactionStoreContract;
 import io.covenant.coordinator.store.TxFixtures;
+import io.covenant.coordinator.store.sql.SharedStoreSettings;
+import java.time.Duration;
 import io.covenant.protocol.CovenantException;
 import io.covenant.protocol.ErrorCode;
 import io.covenant.protocol.Mode;
@@ -77,6 +79,11 @@ class MysqlTransactionStoreTest extends TransactionStoreContract {
   }
 
   @Override
+  protected TransactionStore openSharing(Duration expiry) throws Exception {
+    return await(MysqlTransactionStore.open(settings(), SharedStoreSettings.defaults().withHeartbeat(expiry.dividedBy(4), expiry)));
+  }
+
+  @Override
   protected TransactionStore reopen() throws Exception {
     await(store.close());
     return await(MysqlTransactionStore.open(settings()));
@@ -120,12 +127,13 @@ class MysqlTransactionStoreTest extends TransactionStoreContract {
 
     try (Connection c = connect(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT version, description, checksum, applied_at FROM `" + schema
-            + "`.covenant_schema_version")) {
-      assertThat(rs.next()).isTrue();
-      assertThat(rs.getInt("version")).isEqualTo(1);
-      assertThat(rs.getString("description")).isEqualTo("transactions");
-      assertThat(rs.getString("checksum")).hasSize(64);
-      assertThat(rs.getObject("applied_at")).isNotNull();
+            + "`.covenant_schema_version ORDER BY version")) {
+      for (String description : List.of("transactions", "coordinators")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString("description")).isEqualTo(description);
+        assertThat(rs.getString("checksum")).hasSize(64);
+        assertThat(rs.getObject("applied_at")).isNotNull();
+      }
       assertThat(rs.next()).isFalse();
     }
   }
@@ -140,7 +148,7 @@ class MysqlTransactionStoreTest extends TransactionStoreContract {
     try (Connection c = connect(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*) FROM `" + fresh.schema() + "`.covenant_schema_version")) {
       rs.next();
-      assertThat(rs.getInt(1)).isEqualTo(1);
+      assertThat(rs.getInt(1)).isEqualTo(MysqlTransactionStore.MIGRATION_FILES.size());
       await(first.create(TxFixtures.active("via-first", T0)));
       assertThat(await(second.find("via-first"))).isPresent();
     } finally {
@@ -206,9 +214,43 @@ class MysqlTransactionStoreTest extends TransactionStoreContract {
       assertThat(rs.getString("updated_at")).matches("2026-01-01 00:00:05(\\.0+)?");
       assertThat(rs.getBoolean("finished")).isFalse();
       assertThat(rs.getInt("stuck_attempts")).isEqualTo(4);
-      assertThat(rs.getObject("owner_id")).isNull();
-      assertThat(rs.getObject("owner_epoch")).isNull();
+      assertThat(rs.getString("owner_id")).isNotBlank();
+      assertThat(rs.getLong("owner_epoch")).isEqualTo(((MysqlTransactionStore) store).epoch());
     }
     assertThat(await(store.find("saga-1"))).contains(failing); // the body keeps every nanosecond
+  }
+
+  @Test
+  void aTransactionWhoseTermRowIsGoneIsAdoptedByTheSweep() throws Exception {
+    TransactionStore gone = openSharing(Duration.ofMinutes(1));
+    try {
+      GlobalTx tx = TxFixtures.active("late-write", T0);
+      await(gone.create(tx));
+      TestDatabases.execute(db, "DELETE FROM `" + schema + "`.covenant_coordinators WHERE epoch = "
+          + ((MysqlTransactionStore) gone).epoch());
+      TransactionStore adopter = openSharing(Duration.ofMinutes(1)); // its first adoption sweeps
+      try {
+        assertThat(await(adopter.adoptOrphans(10))).containsExactly(tx);
+        assertThat(failureOf(gone.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1))).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+      } finally {
+        await(adopter.close());
+      }
+    } finally {
+      await(gone.close());
+    }
+  }
+
+  @Test
+  void aTransactionStoredBeforeOwnershipExistedIsAdoptedAtStart() throws Exception {
+    GlobalTx tx = TxFixtures.active("from-v1", T0);
+    await(store.create(tx));
+    TestDatabases.execute(db, "UPDATE `" + schema + "`.covenant_transactions SET owner_id = NULL, owner_epoch = NULL");
+    TransactionStore next = openSharing(Duration.ofMinutes(1));
+    try {
+      assertThat(await(next.adoptOrphans(10))).containsExactly(tx);
+      await(next.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1));
+    } finally {
+      await(next.close());
+    }
   }
 }

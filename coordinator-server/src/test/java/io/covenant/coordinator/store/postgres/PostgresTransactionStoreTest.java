@@ -9,6 +9,8 @@ import io.covenant.coordinator.store.TestDatabases;
 import io.covenant.coordinator.store.TransactionStore;
 import io.covenant.coordinator.store.TransactionStoreContract;
 import io.covenant.coordinator.store.TxFixtures;
+import io.covenant.coordinator.store.sql.SharedStoreSettings;
+import java.time.Duration;
 import io.covenant.protocol.CovenantException;
 import io.covenant.protocol.ErrorCode;
 import io.covenant.protocol.Mode;
@@ -89,6 +91,12 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
   }
 
   @Override
+  protected TransactionStore openSharing(Duration expiry) throws Exception {
+    return await(PostgresTransactionStore.open(settings(),
+        SharedStoreSettings.defaults().withHeartbeat(expiry.dividedBy(4), expiry), vertx));
+  }
+
+  @Override
   protected TransactionStore reopen() throws Exception {
     await(store.close());
     return await(PostgresTransactionStore.open(settings(), vertx));
@@ -114,13 +122,16 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
     await(store.close());
     store = await(PostgresTransactionStore.open(settings(), vertx)); // a second start applies nothing
 
-    RowSet<Row> rows = sql("SELECT version, description, checksum, applied_at FROM " + schema + ".covenant_schema_version");
-    assertThat(rows.size()).isEqualTo(1);
-    Row v1 = rows.iterator().next();
-    assertThat(v1.getInteger("version")).isEqualTo(1);
-    assertThat(v1.getString("description")).isEqualTo("transactions");
-    assertThat(v1.getString("checksum")).hasSize(64);
-    assertThat(v1.getValue("applied_at")).isNotNull();
+    RowSet<Row> rows = sql("SELECT version, description, checksum, applied_at FROM " + schema
+        + ".covenant_schema_version ORDER BY version");
+    assertThat(rows.size()).isEqualTo(2);
+    var it = rows.iterator();
+    for (String description : List.of("transactions", "coordinators")) {
+      Row v = it.next();
+      assertThat(v.getString("description")).isEqualTo(description);
+      assertThat(v.getString("checksum")).hasSize(64);
+      assertThat(v.getValue("applied_at")).isNotNull();
+    }
   }
 
   @Test
@@ -146,7 +157,7 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
     PostgresTransactionStore second = await(b);
     try {
       assertThat(sql("SELECT count(*) FROM " + fresh.schema() + ".covenant_schema_version").iterator().next().getLong(0))
-          .isEqualTo(1);
+          .isEqualTo(PostgresTransactionStore.MIGRATION_FILES.size());
       await(first.create(TxFixtures.active("via-first", T0)));
       assertThat(await(second.find("via-first"))).isPresent();
     } finally {
@@ -217,8 +228,41 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
     assertThat(r.getOffsetDateTime("created_at").toInstant()).isEqualTo(T0.plusNanos(123_456_000));
     assertThat(r.getOffsetDateTime("updated_at").toInstant()).isEqualTo(T0.plusSeconds(5));
     assertThat(r.getInteger("stuck_attempts")).isEqualTo(4);
-    assertThat(r.getValue("owner_id")).isNull();
-    assertThat(r.getValue("owner_epoch")).isNull();
+    assertThat(r.getString("owner_id")).isNotBlank();
+    assertThat(r.getLong("owner_epoch")).isEqualTo(((PostgresTransactionStore) store).epoch());
     assertThat(await(store.find("saga-1"))).contains(failing); // the body keeps every nanosecond
+  }
+
+  @Test
+  void aTransactionWhoseTermRowIsGoneIsAdoptedByTheSweep() throws Exception {
+    TransactionStore gone = openSharing(Duration.ofMinutes(1));
+    try {
+      GlobalTx tx = TxFixtures.active("late-write", T0);
+      await(gone.create(tx));
+      sql("DELETE FROM " + schema + ".covenant_coordinators WHERE epoch = " + ((PostgresTransactionStore) gone).epoch());
+      TransactionStore adopter = openSharing(Duration.ofMinutes(1)); // its first adoption sweeps
+      try {
+        assertThat(await(adopter.adoptOrphans(10))).containsExactly(tx);
+        assertThat(failureOf(gone.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1))).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+      } finally {
+        await(adopter.close());
+      }
+    } finally {
+      await(gone.close());
+    }
+  }
+
+  @Test
+  void aTransactionStoredBeforeOwnershipExistedIsAdoptedAtStart() throws Exception {
+    GlobalTx tx = TxFixtures.active("from-v1", T0);
+    await(store.create(tx));
+    sql("UPDATE " + schema + ".covenant_transactions SET owner_id = NULL, owner_epoch = NULL"); // as schema version 1 left it
+    TransactionStore next = openSharing(Duration.ofMinutes(1));
+    try {
+      assertThat(await(next.adoptOrphans(10))).containsExactly(tx);
+      await(next.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1));
+    } finally {
+      await(next.close());
+    }
   }
 }
