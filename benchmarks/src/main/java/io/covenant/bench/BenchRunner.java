@@ -53,6 +53,8 @@ public final class BenchRunner {
   private static final Duration SETTLE = Duration.ofSeconds(10);
   private static final Pattern CPU_METRIC = Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
   private static final Pattern HEAP_METRIC = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+([0-9.eE+]+)");
+  private static final Pattern LIVE_METRIC = Pattern.compile("(?m)^covenant_transactions_live(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
+  private static final Pattern WAITING_METRIC = Pattern.compile("(?m)^covenant_participant_calls_waiting(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
 
   /**
    * @param target {@code inprocess} or the base URL of a running coordinator
@@ -63,11 +65,13 @@ public final class BenchRunner {
    * @param inFlightMax open loop: transactions in flight beyond which due arrivals are skipped
    * @param verifySample transactions, besides the suspect ones, whose final status is asked per gid
    * @param participantHost the host the coordinator reaches the participants at
+   * @param drainTimeout how long to wait for transactions in flight after the window; null for the workload's
+   * @param store for a SQL store, where and how (null for the journal and memory stores)
    */
   public record Options(Workload workload, String target, CoordinatorConfig.StoreKind store, boolean journalSync,
       Path journalDir, Map<String, String> coordinatorSettings, int benchEventLoops, Integer connections,
       int inFlightMax, Duration drainTimeout, int verifySample, long seed, String participantHost,
-      Consumer<String> progress) {
+      Target.SqlStore sqlStore, Consumer<String> progress) {
     public Options {
       coordinatorSettings = coordinatorSettings == null ? Map.of() : Map.copyOf(coordinatorSettings);
       progress = progress == null ? s -> {} : progress;
@@ -75,25 +79,27 @@ public final class BenchRunner {
 
     public static Options inProcess(Workload workload, CoordinatorConfig.StoreKind store) {
       return new Options(workload, "inprocess", store, true, null, Map.of(), 1, null, 200_000,
-          Duration.ofSeconds(30), 200, 42, "127.0.0.1", null);
+          null, 200, 42, "127.0.0.1", null, null);
     }
 
     public Options withWorkload(Workload w) {
       return new Options(w, target, store, journalSync, journalDir, coordinatorSettings, benchEventLoops, connections,
-          inFlightMax, drainTimeout, verifySample, seed, participantHost, progress);
+          inFlightMax, drainTimeout, verifySample, seed, participantHost, sqlStore, progress);
     }
 
     public Options withProgress(Consumer<String> p) {
       return new Options(workload, target, store, journalSync, journalDir, coordinatorSettings, benchEventLoops,
-          connections, inFlightMax, drainTimeout, verifySample, seed, participantHost, p);
+          connections, inFlightMax, drainTimeout, verifySample, seed, participantHost, sqlStore, p);
     }
   }
 
   public RunResult run(Options o) throws Exception {
     Workload w = o.workload();
     Instant startedAt = Instant.now();
+    Duration drainTimeout = o.drainTimeout() != null ? o.drainTimeout() : w.drainTimeout();
     Target target = "inprocess".equals(o.target())
-        ? Target.inProcess(o.store(), o.journalSync(), o.journalDir(), o.coordinatorSettings())
+        ? Target.inProcess(o.store(), o.journalSync(), o.journalDir(), o.coordinatorSettings(), o.sqlStore(),
+            o.progress())
         : Target.remote(o.target());
     Vertx vertx = null;
     try {
@@ -112,7 +118,7 @@ public final class BenchRunner {
 
       Map<String, TxRecord> ledger = Participants.newLedger();
       boolean loopback = o.participantHost().startsWith("127.") || o.participantHost().equals("localhost");
-      Participants participants = new Participants(vertx, ledger, w.participantLatency(), o.participantHost());
+      Participants participants = new Participants(vertx, ledger, w.participantLatencyInWarmup(), o.participantHost());
       await(participants.start(Math.max(1, w.branches()), loopback ? "127.0.0.1" : "0.0.0.0"), Duration.ofSeconds(30));
 
       long startNanos = System.nanoTime() + 20_000_000L;
@@ -121,12 +127,23 @@ public final class BenchRunner {
       Measurements m = new Measurements(startNanos, windowStart, windowEnd);
       String gidPrefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
       Driver driver = new Driver(vertx, context, client, target.baseUrl(), participants, ledger, w, m, gidPrefix,
-          o.seed(), o.inFlightMax(), startNanos, o.drainTimeout().toNanos());
+          o.seed(), o.inFlightMax(), startNanos, drainTimeout.toNanos());
       o.progress().accept(String.format("running %s: %s, %s, warm-up %ss, measuring %ss", w.name(), w.describeMix(),
           w.arrival().describe(), w.warmup().toSeconds(), w.duration().toSeconds()));
 
       Future<Void> ran = driver.run();
+      Vertx benchVertx = vertx;
+      long sampler = onContext(context, () -> benchVertx.setPeriodic(1_000, id -> {
+        sampleInFlight(m, driver);
+        if (w.inFlightProbe()) {
+          sampleCoordinator(client, target.baseUrl(), m);
+        }
+      }));
       sleepUntil(windowStart);
+      if (!w.participantLatency().equals(w.participantLatencyInWarmup())) {
+        participants.latency(w.participantLatency());
+        o.progress().accept("warm-up over: participants now answer in " + w.participantLatency().toMillis() + " ms");
+      }
       CpuMeter.Snapshot cpuFrom = target.inProcess() ? cpu.snapshot() : null;
       Double remoteCpuFrom = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
       long[] machineFrom = CpuMeter.machineTicks();
@@ -136,8 +153,15 @@ public final class BenchRunner {
       Double remoteCpuTo = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
       long[] machineTo = CpuMeter.machineTicks();
       long processTo = CpuMeter.processCpuNanos();
-      await(ran, o.drainTimeout().plusSeconds(30));
+      Probe probe = w.inFlightProbe() ? probe(context, driver, client, target, ledger, o.progress()) : null;
+      if (!w.participantLatencyAfterArrivals().equals(participants.latency())) {
+        participants.latency(w.participantLatencyAfterArrivals());
+        o.progress().accept("participants now answer in " + w.participantLatencyAfterArrivals().toMillis()
+            + " ms; draining (at most " + drainTimeout.toSeconds() + " s)");
+      }
+      await(ran, drainTimeout.plusSeconds(30));
       int unfinishedAfterDrain = onContext(context, driver::inFlight);
+      onContext(context, () -> benchVertx.cancelTimer(sampler));
       o.progress().accept("verifying " + ledger.size() + " transactions");
 
       Verifier verifier = new Verifier(vertx, client, target.baseUrl(), gidPrefix);
@@ -155,16 +179,24 @@ public final class BenchRunner {
       long participantCalls = participants.calls();
       long unknownCalls = participants.unknownCalls();
       await(participants.close(), Duration.ofSeconds(10));
+      MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+      // The size of the benchmark's own records, to take them out of the heap measured in flight.
+      Long withRecords = probe != null && target.inProcess() ? usedAfterGc(memory) : null;
       ledger.clear(); // the heap measured next must not include the benchmark's records
       RunResult.Heap heap = target.inProcess() ? inProcessHeap((Target.InProcess) target)
           : remoteHeap(client, target.baseUrl());
+      RunResult.InFlight inFlight = probe == null ? null : probe.result(withRecords, heap);
 
       RunResult.Setup setup = new RunResult.Setup(w.describeMix(), w.branches(), w.payloadBytes(),
-          w.participantLatency().toMillis(), w.failureShare(), w.failAt().name().toLowerCase(),
+          w.participantLatency().toMillis(),
+          w.participantLatencyInWarmup().equals(w.participantLatency()) ? null : w.participantLatencyInWarmup().toMillis(),
+          w.participantLatencyAfterArrivals().equals(w.participantLatency()) ? null
+              : w.participantLatencyAfterArrivals().toMillis(),
+          w.failureShare(), w.failAt().name().toLowerCase(),
           w.arrival().open() ? "open" : "closed",
           w.arrival().open() ? null : w.arrival().concurrency(),
           w.arrival().open() ? w.arrival().rate() : null,
-          w.warmup().toNanos() / 1e9, seconds, target.describe(), target.store(), target.journalSync(),
+          w.warmup().toNanos() / 1e9, seconds, target.describe(), target.storeDescription(), target.journalSync(),
           target.settings().isEmpty() ? null : new LinkedHashMap<>(target.settings()), startedAt.toString());
       RunResult.Counts counts = new RunResult.Counts(m.started(), m.measuredStarted(), completed, m.committedInWindow(),
           m.decidedInWindow(), report.failedWithError(), m.overloadSkipped(), unfinishedAfterDrain, participantCalls,
@@ -173,7 +205,7 @@ public final class BenchRunner {
       Histogram completion = m.completion();
       return new RunResult(w.name(), w.description(), setup, counts, completed / seconds,
           m.committedInWindow() / seconds, m.decidedInWindow() / seconds,
-          latency(decision), latency(completion), m.errors(), report, cpuResult, heap, timeline(m),
+          latency(decision), latency(completion), m.errors(), report, cpuResult, heap, inFlight, timeline(m),
           distribution(decision), distribution(completion));
     } finally {
       Exception failure = null;
@@ -215,6 +247,86 @@ public final class BenchRunner {
       throw new IllegalStateException("the benchmark's event loops did not answer");
     }
     return new HashSet<>(ids);
+  }
+
+  /** Samples the driver's transactions in flight into the current second. Driver's context. */
+  private static void sampleInFlight(Measurements m, Driver driver) {
+    m.sampleInFlight(System.nanoTime(), driver.inFlight());
+  }
+
+  /** Scrapes the coordinator's live and waiting gauges into the current second; asynchronous, on the calling context. */
+  private static void sampleCoordinator(WebClient client, String baseUrl, Measurements m) {
+    URI u = URI.create(baseUrl);
+    client.request(HttpMethod.GET, u.getPort() < 0 ? 80 : u.getPort(), u.getHost(), "/metrics").timeout(5_000).send()
+        .onSuccess(r -> {
+          if (r.statusCode() == 200) {
+            String text = r.bodyAsString();
+            m.sampleCoordinator(System.nanoTime(), gauge(LIVE_METRIC, text), gauge(WAITING_METRIC, text));
+          }
+        });
+  }
+
+  private static Double gauge(Pattern metric, String text) {
+    if (text == null) {
+      return null;
+    }
+    Matcher matcher = metric.matcher(text);
+    return matcher.find() ? Double.parseDouble(matcher.group(1)) : null;
+  }
+
+  /** What {@link #probe} saw at the end of the window; completed into a {@link RunResult.InFlight} at the end of the run. */
+  private record Probe(long driverInFlight, long undecided, Double live, Double waiting, Long processAfterGc,
+      Long remoteHeap) {
+    RunResult.InFlight result(Long withRecords, RunResult.Heap end) {
+      if (processAfterGc == null) {
+        return new RunResult.InFlight("remote: counts at the end of the window; heap is the coordinator's "
+            + "jvm_memory_used_bytes{area=heap} at that moment (not after a GC: an upper bound of its live heap)",
+            driverInFlight, undecided, live, waiting, null, null, null, remoteHeap);
+      }
+      long baseline = end.processAfterGcBytes() - end.coordinatorBytes();
+      long records = withRecords == null ? 0 : Math.max(0, withRecords - end.processAfterGcBytes());
+      return new RunResult.InFlight("in-process: at the end of the window, before the drain, the driver's and the "
+          + "coordinator's counts, then the heap used after System.gc(); the coordinator's share is that minus the "
+          + "benchmark's records (measured at the end by dropping them) minus the heap left once the coordinator closed",
+          driverInFlight, undecided, live, waiting, processAfterGc, records, baseline,
+          Math.max(0, processAfterGc - records - baseline));
+    }
+  }
+
+  /**
+   * At the end of the window, before participants recover and the backlog drains: what is in
+   * flight, by the driver's and the coordinator's count, and the heap after a full GC (in-process)
+   * or the coordinator's heap gauge (remote). The GC pauses the coordinator for a moment; nothing
+   * measured is affected, since the window is over.
+   */
+  private static Probe probe(Context context, Driver driver, WebClient client, Target target,
+      Map<String, TxRecord> ledger, Consumer<String> progress) throws Exception {
+    int inFlight = onContext(context, driver::inFlight);
+    long undecided = 0;
+    for (TxRecord tx : ledger.values()) {
+      if (tx.decisionNanos() < 0 && tx.error() == null) {
+        undecided++;
+      }
+    }
+    String metrics = scrape(client, target.baseUrl());
+    Double live = gauge(LIVE_METRIC, metrics);
+    Double waiting = gauge(WAITING_METRIC, metrics);
+    Long processAfterGc = target.inProcess() ? usedAfterGc(ManagementFactory.getMemoryMXBean()) : null;
+    Long remoteHeap = null;
+    if (!target.inProcess() && metrics != null) {
+      Matcher hm = HEAP_METRIC.matcher(metrics);
+      long sum = 0;
+      while (hm.find()) {
+        sum += (long) Double.parseDouble(hm.group(1));
+      }
+      remoteHeap = sum;
+    }
+    progress.accept(String.format(java.util.Locale.ROOT,
+        "in flight at the end of the window: driver %d (%d undecided), coordinator live %s, calls waiting %s, heap after GC %s MiB",
+        inFlight, undecided, live == null ? "?" : String.format(java.util.Locale.ROOT, "%.0f", live),
+        waiting == null ? "?" : String.format(java.util.Locale.ROOT, "%.0f", waiting),
+        processAfterGc == null ? "?" : Long.toString(processAfterGc >> 20)));
+    return new Probe(inFlight, undecided, live, waiting, processAfterGc, remoteHeap);
   }
 
   private static void checkReady(WebClient client, String baseUrl) throws Exception {
@@ -331,7 +443,8 @@ public final class BenchRunner {
       Measurements.Second s = seconds.get(i);
       out.add(new RunResult.Second(i, m.secondInWindow(i), s.started, s.decided, s.completed, s.failed,
           pct(s.decision, 50), pct(s.decision, 99), max(s.decision),
-          pct(s.completion, 50), pct(s.completion, 99), max(s.completion)));
+          pct(s.completion, 50), pct(s.completion, 99), max(s.completion),
+          s.inFlight < 0 ? null : s.inFlight, s.coordinatorLive, s.coordinatorCallsWaiting));
     }
     return out;
   }
