@@ -147,11 +147,13 @@ public final class BenchRunner {
       CpuMeter.Snapshot cpuFrom = target.inProcess() ? cpu.snapshot() : null;
       Double remoteCpuFrom = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
       long[] machineFrom = CpuMeter.machineTicks();
+      Map<Integer, Long> databaseFrom = CpuMeter.databaseTicks();
       long processFrom = CpuMeter.processCpuNanos();
       sleepUntil(windowEnd);
       CpuMeter.Snapshot cpuTo = target.inProcess() ? cpu.snapshot() : null;
       Double remoteCpuTo = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
       long[] machineTo = CpuMeter.machineTicks();
+      Map<Integer, Long> databaseTo = CpuMeter.databaseTicks();
       long processTo = CpuMeter.processCpuNanos();
       Probe probe = w.inFlightProbe() ? probe(context, driver, client, target, ledger, o.progress()) : null;
       if (!w.participantLatencyAfterArrivals().equals(participants.latency())) {
@@ -171,11 +173,16 @@ public final class BenchRunner {
       long completed = m.completedInWindow();
       double seconds = w.duration().toNanos() / 1e9;
       Double machineCores = CpuMeter.machineBusyCores(machineFrom, machineTo);
+      Double databaseCores = CpuMeter.databaseCores(databaseFrom, databaseTo, machineFrom, machineTo);
+      // On a SQL store the database server is part of what is measured, not a disturbance.
+      boolean sqlStore = target.inProcess() && (o.store() == CoordinatorConfig.StoreKind.POSTGRES
+          || o.store() == CoordinatorConfig.StoreKind.MYSQL);
       Double others = machineCores == null ? null
-          : Math.max(0, machineCores - (processTo - processFrom) / (double) (windowEnd - windowStart));
+          : Math.max(0, machineCores - (processTo - processFrom) / (double) (windowEnd - windowStart)
+              - (sqlStore && databaseCores != null ? databaseCores : 0));
       RunResult.Cpu cpuResult = target.inProcess()
-          ? inProcessCpu(cpu.between(cpuFrom, cpuTo), completed, others)
-          : remoteCpu(remoteCpuFrom, remoteCpuTo, completed, seconds, others);
+          ? inProcessCpu(cpu.between(cpuFrom, cpuTo), completed, others, databaseCores)
+          : remoteCpu(remoteCpuFrom, remoteCpuTo, completed, seconds, others, databaseCores);
       long participantCalls = participants.calls();
       long unknownCalls = participants.unknownCalls();
       await(participants.close(), Duration.ofSeconds(10));
@@ -338,7 +345,7 @@ public final class BenchRunner {
     }
   }
 
-  private static RunResult.Cpu inProcessCpu(CpuMeter.Breakdown b, long completed, Double others) {
+  private static RunResult.Cpu inProcessCpu(CpuMeter.Breakdown b, long completed, Double others, Double database) {
     double wall = b.wallNanos();
     List<Map.Entry<String, Long>> top = new ArrayList<>();
     for (Map.Entry<String, Long> e : b.top()) {
@@ -351,19 +358,20 @@ public final class BenchRunner {
         completed == 0 ? null : b.coordinatorNanos() / 1e3 / completed,
         completed == 0 ? null : (b.coordinatorNanos() + b.jvmNativeNanos()) / 1e3 / completed,
         b.coordinatorNanos() / wall, b.benchNanos() / wall, b.jvmNativeNanos() / wall, b.processNanos() / wall,
-        others, b.gcNanos() / wall, b.jitNanos() / wall, b.vmNanos() / wall, top);
+        others, database, b.gcNanos() / wall, b.jitNanos() / wall, b.vmNanos() / wall, top);
   }
 
-  private static RunResult.Cpu remoteCpu(Double from, Double to, long completed, double seconds, Double others) {
+  private static RunResult.Cpu remoteCpu(Double from, Double to, long completed, double seconds, Double others,
+      Double database) {
     if (from == null || to == null) {
       return new RunResult.Cpu("remote: the coordinator's /metrics has no process_cpu_time_ns_total", null, null,
-          null, null, null, null, others, null, null, null, null);
+          null, null, null, null, others, database, null, null, null, null);
     }
     double nanos = to - from;
     return new RunResult.Cpu("remote: process_cpu_time_ns_total from the coordinator's /metrics over the window "
         + "(the whole coordinator process, GC and JIT included), per transaction completed in it",
         completed == 0 ? null : nanos / 1e3 / completed, completed == 0 ? null : nanos / 1e3 / completed,
-        nanos / 1e9 / seconds, null, null, null, others, null, null, null, null);
+        nanos / 1e9 / seconds, null, null, null, others, database, null, null, null, null);
   }
 
   private static RunResult.Heap inProcessHeap(Target.InProcess target) throws Exception {

@@ -95,7 +95,7 @@ final class Reports {
         + "decision_p50_ms,decision_p90_ms,decision_p99_ms,decision_p999_ms,decision_max_ms,"
         + "completion_p50_ms,completion_p90_ms,completion_p99_ms,completion_p999_ms,completion_max_ms,"
         + "errors,inconsistent,unfinished,unexpected_outcome,coordinator_cpu_us_per_tx,coordinator_with_jvm_cpu_us_per_tx,"
-        + "coordinator_cores,bench_cores,gc_cores,jit_cores,other_processes_cores,coordinator_heap_bytes,"
+        + "coordinator_cores,bench_cores,gc_cores,jit_cores,other_processes_cores,database_cores,coordinator_heap_bytes,"
         + "in_flight_at_window_end,coordinator_live_at_window_end,coordinator_heap_in_flight_bytes\n");
     for (RunResult r : runs) {
       RunResult.Setup s = r.setup();
@@ -107,7 +107,7 @@ final class Reports {
           errors, r.verification().inconsistent(), r.verification().unfinished(), r.verification().unexpectedOutcome(),
           r.cpu().coordinatorMicrosPerTx(), r.cpu().coordinatorWithJvmMicrosPerTx(), r.cpu().coordinatorCores(),
           r.cpu().benchCores(), r.cpu().gcCores(), r.cpu().jitCores(), r.cpu().otherProcessesCores(),
-          r.heap().coordinatorBytes(), r.inFlight() == null ? null : r.inFlight().driverInFlight(),
+          r.cpu().databaseCores(), r.heap().coordinatorBytes(), r.inFlight() == null ? null : r.inFlight().driverInFlight(),
           r.inFlight() == null ? null : r.inFlight().coordinatorLive(), r.inFlight() == null ? null : r.inFlight().coordinatorBytes());
     }
     return sb.toString();
@@ -203,7 +203,7 @@ final class Reports {
     sb.append("<h2>Summary</h2>\n<table>\n<tr><th>arrival</th><th>throughput tx/s</th><th>committed tx/s</th>")
         .append("<th>decision p50 / p90 / p99 / p99.9 / max ms</th><th>completion p50 / p90 / p99 / p99.9 / max ms</th>")
         .append("<th>errors</th><th>inconsistent</th><th>unfinished</th><th>coordinator CPU µs/tx (with GC+JIT)</th>")
-        .append("<th>coordinator cores</th><th>bench cores</th><th>GC / JIT cores</th><th>other processes' cores</th>")
+        .append("<th>coordinator cores</th><th>bench cores</th><th>GC / JIT cores</th><th>database server cores</th><th>other processes' cores</th>")
         .append("<th>coordinator heap MiB</th></tr>\n");
     for (RunResult r : runs) {
       long errors = r.errors().values().stream().mapToLong(Long::longValue).sum();
@@ -217,6 +217,7 @@ final class Reports {
           .append(" (").append(opt(r.cpu().coordinatorWithJvmMicrosPerTx())).append(")</td><td>")
           .append(opt(r.cpu().coordinatorCores())).append("</td><td>").append(opt(r.cpu().benchCores()))
           .append("</td><td>").append(opt(r.cpu().gcCores())).append(" / ").append(opt(r.cpu().jitCores()))
+          .append("</td><td>").append(opt(r.cpu().databaseCores()))
           .append("</td><td").append(r.cpu().otherProcessesCores() != null && r.cpu().otherProcessesCores() > 0.3 ? " class=\"bad\"" : "")
           .append('>').append(opt(r.cpu().otherProcessesCores())).append("</td><td>").append(r.heap().coordinatorBytes() == null ? "–" : fmt1(r.heap().coordinatorBytes() / 1048576.0))
           .append("</td></tr>\n");

@@ -72,12 +72,15 @@ public record RunResult(
    *     {@code vmCores} of its other internal threads
    * @param otherProcessesCores average cores the rest of the machine used meanwhile ({@code /proc/stat}
    *     minus this process, or minus nothing for a remote target): above a few tenths, the run
-   *     competed with other work and its figures are disturbed
+   *     competed with other work and its figures are disturbed; on a SQL store, the database
+   *     server's processes are not counted in it but in {@code databaseCores}
+   * @param databaseCores average cores of the PostgreSQL / MariaDB / MySQL server processes on this
+   *     machine (all their work, other clients' included)
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Cpu(String method, Double coordinatorMicrosPerTx, Double coordinatorWithJvmMicrosPerTx,
       Double coordinatorCores, Double benchCores, Double jvmNativeCores, Double processCores,
-      Double otherProcessesCores, Double gcCores, Double jitCores, Double vmCores,
+      Double otherProcessesCores, Double databaseCores, Double gcCores, Double jitCores, Double vmCores,
       List<Map.Entry<String, Long>> topThreadsMillis) {}
 
   /**

@@ -3,6 +3,8 @@ package io.covenant.bench;
 import io.covenant.coordinator.Coordinator;
 import io.covenant.coordinator.config.CoordinatorConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 import java.io.IOException;
@@ -192,7 +194,9 @@ abstract class Target {
     /** Drops the schema and everything in it; blocks (at most about a minute). */
     void drop() throws Exception {
       if (postgres) {
-        Vertx vertx = Vertx.vertx();
+        // No file cache: its shutdown hook cannot be added while the JVM shuts down (Ctrl-C).
+        Vertx vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(new FileSystemOptions()
+            .setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
         try {
           PgConnection c = PgConnection.connect(vertx, PgConnectOptions.fromUri(url)).toCompletionStage()
               .toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -227,6 +231,7 @@ abstract class Target {
     private final Schema schema;
     private final Consumer<String> progress;
     private final Map<String, String> settings;
+    private final Thread shutdownHook;
     private boolean closed;
 
     private InProcess(Coordinator coordinator, CoordinatorConfig.StoreKind store, boolean sync, Path temporaryDir,
@@ -239,6 +244,21 @@ abstract class Target {
       this.schema = schema;
       this.progress = progress;
       this.settings = settings;
+      if (schema != null && schema.dropAtClose) {
+        // An interrupted run (Ctrl-C) still drops its schema.
+        shutdownHook = new Thread(this::closeQuietly, "covenant-bench-drop-schema");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+      } else {
+        shutdownHook = null;
+      }
+    }
+
+    private void closeQuietly() {
+      try {
+        close();
+      } catch (Exception e) {
+        System.err.println("could not drop schema " + schema.name + ": " + e);
+      }
     }
 
     @Override
@@ -272,11 +292,18 @@ abstract class Target {
     }
 
     @Override
-    public void close() throws Exception {
+    public synchronized void close() throws Exception {
       if (closed) {
         return;
       }
       closed = true;
+      if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is running or about to: it finds this target closed
+        }
+      }
       Coordinator c = coordinator;
       coordinator = null;
       try {
