@@ -215,6 +215,10 @@ public final class BenchMain {
         c.p50(), c.p99(), c.max(), errors, r.verification().inconsistent(), r.verification().unfinished(),
         fmt(r.cpu().coordinatorMicrosPerTx()), fmt(r.cpu().coordinatorWithJvmMicrosPerTx()), fmt(r.cpu().coordinatorCores()),
         fmt(r.cpu().benchCores()), fmt(r.cpu().gcCores()), fmt(r.cpu().jitCores()), fmt(r.cpu().databaseCores()), fmt(r.cpu().otherProcessesCores()), r.heap().coordinatorBytes() == null ? "?" : fmt(r.heap().coordinatorBytes() / 1048576.0));
+    RunResult.StoreWrites sw = r.storeWrites();
+    if (sw != null) {
+      line += "; store writes/s " + sw.perSecond() + ", mean ms " + sw.meanMillis();
+    }
     RunResult.InFlight f = r.inFlight();
     if (f != null) {
       line += String.format(Locale.ROOT, "; at the window's end %d in flight (%d undecided), coordinator live %s, "

@@ -53,6 +53,8 @@ public final class BenchRunner {
   private static final Duration SETTLE = Duration.ofSeconds(10);
   private static final Pattern CPU_METRIC = Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
   private static final Pattern HEAP_METRIC = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+([0-9.eE+]+)");
+  private static final Pattern STORE_WRITES_METRIC = Pattern.compile(
+      "(?m)^covenant_store_writes_seconds_(count|sum)\\{[^}]*kind=\"([a-z]+)\"[^}]*}\\s+([0-9.eE+]+)");
   private static final Pattern LIVE_METRIC = Pattern.compile("(?m)^covenant_transactions_live(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
   private static final Pattern WAITING_METRIC = Pattern.compile("(?m)^covenant_participant_calls_waiting(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
 
@@ -144,6 +146,7 @@ public final class BenchRunner {
         participants.latency(w.participantLatency());
         o.progress().accept("warm-up over: participants now answer in " + w.participantLatency().toMillis() + " ms");
       }
+      Map<String, double[]> storeFrom = storeWrites(scrape(client, target.baseUrl()));
       CpuMeter.Snapshot cpuFrom = target.inProcess() ? cpu.snapshot() : null;
       Double remoteCpuFrom = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
       long[] machineFrom = CpuMeter.machineTicks();
@@ -155,6 +158,8 @@ public final class BenchRunner {
       long[] machineTo = CpuMeter.machineTicks();
       Map<Integer, Long> databaseTo = CpuMeter.databaseTicks();
       long processTo = CpuMeter.processCpuNanos();
+      RunResult.StoreWrites storeWrites = storeWrites(storeFrom, storeWrites(scrape(client, target.baseUrl())),
+          (windowEnd - windowStart) / 1e9);
       Probe probe = w.inFlightProbe() ? probe(context, driver, client, target, ledger, o.progress()) : null;
       if (!w.participantLatencyAfterArrivals().equals(participants.latency())) {
         participants.latency(w.participantLatencyAfterArrivals());
@@ -212,7 +217,7 @@ public final class BenchRunner {
       Histogram completion = m.completion();
       return new RunResult(w.name(), w.description(), setup, counts, completed / seconds,
           m.committedInWindow() / seconds, m.decidedInWindow() / seconds,
-          latency(decision), latency(completion), m.errors(), report, cpuResult, heap, inFlight, timeline(m),
+          latency(decision), latency(completion), m.errors(), report, cpuResult, storeWrites, heap, inFlight, timeline(m),
           distribution(decision), distribution(completion));
     } finally {
       Exception failure = null;
@@ -254,6 +259,38 @@ public final class BenchRunner {
       throw new IllegalStateException("the benchmark's event loops did not answer");
     }
     return new HashSet<>(ids);
+  }
+
+  /** Per write kind (create, update): count and total seconds of the coordinator's {@code covenant.store.writes} timer. */
+  private static Map<String, double[]> storeWrites(String metrics) {
+    Map<String, double[]> out = new java.util.TreeMap<>();
+    if (metrics == null) {
+      return out;
+    }
+    Matcher matcher = STORE_WRITES_METRIC.matcher(metrics);
+    while (matcher.find()) {
+      double[] v = out.computeIfAbsent(matcher.group(2), k -> new double[2]);
+      v[matcher.group(1).equals("count") ? 0 : 1] += Double.parseDouble(matcher.group(3));
+    }
+    return out;
+  }
+
+  /** The coordinator's durable store writes in the window: per second and mean latency, per kind; null without metrics. */
+  private static RunResult.StoreWrites storeWrites(Map<String, double[]> from, Map<String, double[]> to, double seconds) {
+    if (from.isEmpty() || to.isEmpty()) {
+      return null;
+    }
+    Map<String, Double> perSecond = new java.util.TreeMap<>();
+    Map<String, Double> meanMillis = new java.util.TreeMap<>();
+    to.forEach((kind, v) -> {
+      double[] f = from.getOrDefault(kind, new double[2]);
+      double count = v[0] - f[0];
+      perSecond.put(kind, round(count / seconds));
+      meanMillis.put(kind, count <= 0 ? null : round((v[1] - f[1]) * 1e3 / count));
+    });
+    return new RunResult.StoreWrites("the coordinator's covenant.store.writes timer from /metrics, between the start "
+        + "and the end of the window: writes per second and mean time from the store call to its durable answer",
+        perSecond, meanMillis);
   }
 
   /** Samples the driver's transactions in flight into the current second. Driver's context. */

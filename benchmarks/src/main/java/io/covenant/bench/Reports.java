@@ -96,7 +96,8 @@ final class Reports {
         + "completion_p50_ms,completion_p90_ms,completion_p99_ms,completion_p999_ms,completion_max_ms,"
         + "errors,inconsistent,unfinished,unexpected_outcome,coordinator_cpu_us_per_tx,coordinator_with_jvm_cpu_us_per_tx,"
         + "coordinator_cores,bench_cores,gc_cores,jit_cores,other_processes_cores,database_cores,coordinator_heap_bytes,"
-        + "in_flight_at_window_end,coordinator_live_at_window_end,coordinator_heap_in_flight_bytes\n");
+        + "in_flight_at_window_end,coordinator_live_at_window_end,coordinator_heap_in_flight_bytes,"
+        + "store_creates_s,store_updates_s,store_create_mean_ms,store_update_mean_ms\n");
     for (RunResult r : runs) {
       RunResult.Setup s = r.setup();
       long errors = r.errors().values().stream().mapToLong(Long::longValue).sum();
@@ -108,9 +109,16 @@ final class Reports {
           r.cpu().coordinatorMicrosPerTx(), r.cpu().coordinatorWithJvmMicrosPerTx(), r.cpu().coordinatorCores(),
           r.cpu().benchCores(), r.cpu().gcCores(), r.cpu().jitCores(), r.cpu().otherProcessesCores(),
           r.cpu().databaseCores(), r.heap().coordinatorBytes(), r.inFlight() == null ? null : r.inFlight().driverInFlight(),
-          r.inFlight() == null ? null : r.inFlight().coordinatorLive(), r.inFlight() == null ? null : r.inFlight().coordinatorBytes());
+          r.inFlight() == null ? null : r.inFlight().coordinatorLive(), r.inFlight() == null ? null : r.inFlight().coordinatorBytes(),
+          storeFigure(r, true, "create"), storeFigure(r, true, "update"), storeFigure(r, false, "create"),
+          storeFigure(r, false, "update"));
     }
     return sb.toString();
+  }
+
+  private static Double storeFigure(RunResult r, boolean perSecond, String kind) {
+    RunResult.StoreWrites w = r.storeWrites();
+    return w == null ? null : (perSecond ? w.perSecond() : w.meanMillis()).get(kind);
   }
 
   static String timelineCsv(List<RunResult> runs) {

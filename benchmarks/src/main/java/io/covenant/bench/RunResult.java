@@ -29,6 +29,7 @@ public record RunResult(
     Map<String, Long> errors,
     Verifier.Report verification,
     Cpu cpu,
+    StoreWrites storeWrites,
     Heap heap,
     InFlight inFlight,
     List<Second> timeline,
@@ -82,6 +83,15 @@ public record RunResult(
       Double coordinatorCores, Double benchCores, Double jvmNativeCores, Double processCores,
       Double otherProcessesCores, Double databaseCores, Double gcCores, Double jitCores, Double vmCores,
       List<Map.Entry<String, Long>> topThreadsMillis) {}
+
+  /**
+   * The coordinator's durable writes in the window, by kind ({@code create}, {@code update}).
+   *
+   * @param perSecond writes per second
+   * @param meanMillis mean time from the store call to its durable answer (batching, queueing and
+   *     the database's commit included)
+   */
+  public record StoreWrites(String method, Map<String, Double> perSecond, Map<String, Double> meanMillis) {}
 
   /**
    * @param coordinatorBytes the coordinator's live heap at the end: heap used after a full GC with
