@@ -51,12 +51,12 @@ public final class BenchRunner {
 
   /** How long the coordinator may take, after the drain, to record the end of what participants already finished. */
   private static final Duration SETTLE = Duration.ofSeconds(10);
-  private static final Pattern CPU_METRIC = Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
-  private static final Pattern HEAP_METRIC = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+([0-9.eE+]+)");
+  private static final Pattern CPU_METRIC = Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})?\\s+(\\S+)");
+  private static final Pattern HEAP_METRIC = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+(\\S+)");
   private static final Pattern STORE_WRITES_METRIC = Pattern.compile(
-      "(?m)^covenant_store_writes_seconds_(count|sum)\\{[^}]*kind=\"([a-z]+)\"[^}]*}\\s+([0-9.eE+]+)");
-  private static final Pattern LIVE_METRIC = Pattern.compile("(?m)^covenant_transactions_live(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
-  private static final Pattern WAITING_METRIC = Pattern.compile("(?m)^covenant_participant_calls_waiting(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
+      "(?m)^covenant_store_writes_seconds_(count|sum)\\{[^}]*kind=\"([a-z]+)\"[^}]*}\\s+(\\S+)");
+  private static final Pattern LIVE_METRIC = Pattern.compile("(?m)^covenant_transactions_live(?:\\{[^}]*})?\\s+(\\S+)");
+  private static final Pattern WAITING_METRIC = Pattern.compile("(?m)^covenant_participant_calls_waiting(?:\\{[^}]*})?\\s+(\\S+)");
 
   /**
    * @param target {@code inprocess} or the base URL of a running coordinator
@@ -261,6 +261,25 @@ public final class BenchRunner {
     return new HashSet<>(ids);
   }
 
+  /**
+   * A sample value of the Prometheus text format ({@code 12}, {@code 6.58703E-5}, {@code NaN},
+   * {@code +Inf}); NaN for anything else.
+   */
+  static double metricValue(String text) {
+    switch (text) {
+      case "+Inf":
+        return Double.POSITIVE_INFINITY;
+      case "-Inf":
+        return Double.NEGATIVE_INFINITY;
+      default:
+        try {
+          return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+          return Double.NaN;
+        }
+    }
+  }
+
   /** Per write kind (create, update): count and total seconds of the coordinator's {@code covenant.store.writes} timer. */
   private static Map<String, double[]> storeWrites(String metrics) {
     Map<String, double[]> out = new java.util.TreeMap<>();
@@ -270,7 +289,10 @@ public final class BenchRunner {
     Matcher matcher = STORE_WRITES_METRIC.matcher(metrics);
     while (matcher.find()) {
       double[] v = out.computeIfAbsent(matcher.group(2), k -> new double[2]);
-      v[matcher.group(1).equals("count") ? 0 : 1] += Double.parseDouble(matcher.group(3));
+      double value = metricValue(matcher.group(3));
+      if (Double.isFinite(value)) {
+        v[matcher.group(1).equals("count") ? 0 : 1] += value;
+      }
     }
     return out;
   }
@@ -315,7 +337,8 @@ public final class BenchRunner {
       return null;
     }
     Matcher matcher = metric.matcher(text);
-    return matcher.find() ? Double.parseDouble(matcher.group(1)) : null;
+    double value = matcher.find() ? metricValue(matcher.group(1)) : Double.NaN;
+    return Double.isFinite(value) ? value : null;
   }
 
   /** What {@link #probe} saw at the end of the window; completed into a {@link RunResult.InFlight} at the end of the run. */
@@ -361,7 +384,8 @@ public final class BenchRunner {
       Matcher hm = HEAP_METRIC.matcher(metrics);
       long sum = 0;
       while (hm.find()) {
-        sum += (long) Double.parseDouble(hm.group(1));
+        double value = metricValue(hm.group(1));
+        sum += Double.isFinite(value) ? (long) value : 0;
       }
       remoteHeap = sum;
     }
@@ -438,7 +462,8 @@ public final class BenchRunner {
     double sum = 0;
     boolean found = false;
     while (m.find()) {
-      sum += Double.parseDouble(m.group(1));
+      double value = metricValue(m.group(1));
+      sum += Double.isFinite(value) ? value : 0;
       found = true;
     }
     return new RunResult.Heap("remote: jvm_memory_used_bytes{area=heap} from /metrics at the end (not after a GC)",
@@ -451,7 +476,8 @@ public final class BenchRunner {
       return null;
     }
     Matcher m = CPU_METRIC.matcher(metrics);
-    return m.find() ? Double.parseDouble(m.group(1)) : null;
+    double value = m.find() ? metricValue(m.group(1)) : Double.NaN;
+    return Double.isFinite(value) ? value : null;
   }
 
   private static String scrape(WebClient client, String baseUrl) {

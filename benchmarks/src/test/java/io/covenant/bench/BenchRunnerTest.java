@@ -65,6 +65,15 @@ class BenchRunnerTest {
     assertThat(Files.readString(dir.resolve("report.html"))).contains("Transactions in flight");
   }
 
+  @Test
+  void readsPrometheusSampleValuesWithExponentsAndSpecialValues() {
+    assertThat(BenchRunner.metricValue("6.58703E-5")).isEqualTo(6.58703E-5);
+    assertThat(BenchRunner.metricValue("12")).isEqualTo(12.0);
+    assertThat(BenchRunner.metricValue("+Inf")).isInfinite();
+    assertThat(BenchRunner.metricValue("NaN")).isNaN();
+    assertThat(BenchRunner.metricValue("garbage")).isNaN();
+  }
+
   private static RunResult runBriefly(String file) throws Exception {
     Workload w = Workload.load(Path.of("workloads", file))
         .withArrival(Workload.Arrival.open(50))
