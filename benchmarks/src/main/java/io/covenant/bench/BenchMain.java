@@ -170,6 +170,12 @@ public final class BenchMain {
         throw new CommandLine.ParameterException(new CommandLine(this),
             "--store-url, --store-user, --store-password and --keep-schema apply to --store postgres or mysql");
       }
+      String urlKey = kind == CoordinatorConfig.StoreKind.POSTGRES ? CoordinatorConfig.POSTGRES_URL : CoordinatorConfig.MYSQL_URL;
+      if (sql && storeUrl == null && !settings.containsKey(urlKey)) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "--store " + kind.code() + " needs --store-url (e.g. " + (kind == CoordinatorConfig.StoreKind.POSTGRES
+                ? "postgresql://postgres@127.0.0.1:5432/test" : "jdbc:mysql://127.0.0.1:3306/test --store-user root") + ")");
+      }
       Target.SqlStore sqlStore = sql ? new Target.SqlStore(storeUrl, storeUser, storePassword, keepSchema) : null;
       BenchRunner.Options options = new BenchRunner.Options(w, target, kind, sync, journalDir, settings,
           benchEventLoops, connections, inFlightMax, drainTimeout == null ? null : CoordinatorConfig.parseDuration(drainTimeout),

@@ -68,7 +68,7 @@ public final class BenchRunner {
    * @param verifySample transactions, besides the suspect ones, whose final status is asked per gid
    * @param participantHost the host the coordinator reaches the participants at
    * @param drainTimeout how long to wait for transactions in flight after the window; null for the workload's
-   * @param store for a SQL store, where and how (null for the journal and memory stores)
+   * @param sqlStore for a SQL store, where and how (null for the journal and memory stores)
    */
   public record Options(Workload workload, String target, CoordinatorConfig.StoreKind store, boolean journalSync,
       Path journalDir, Map<String, String> coordinatorSettings, int benchEventLoops, Integer connections,
