@@ -52,7 +52,7 @@ public final class BenchMain {
     }
   }
 
-  @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+  @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, exitCodeOnInvalidInput = 1,
       description = "Replays a workload file against a coordinator and writes JSON, CSV and HTML results.")
   static final class Run implements Callable<Integer> {
     @CommandLine.Spec
