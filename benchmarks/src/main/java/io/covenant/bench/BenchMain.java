@@ -52,7 +52,7 @@ public final class BenchMain {
     }
   }
 
-  @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+  @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, exitCodeOnInvalidInput = 1,
       description = "Replays a workload file against a coordinator and writes JSON, CSV and HTML results.")
   static final class Run implements Callable<Integer> {
     @CommandLine.Spec
@@ -65,9 +65,22 @@ public final class BenchMain {
         description = "'inprocess' starts a coordinator in this JVM; a URL (http://host:port) uses a running one (default: ${DEFAULT-VALUE})")
     String target;
 
-    @Option(names = "--store", defaultValue = "journal", paramLabel = "journal|memory",
-        description = "store of the in-process coordinator (default: ${DEFAULT-VALUE})")
+    @Option(names = "--store", defaultValue = "journal", paramLabel = "journal|memory|postgres|mysql",
+        description = "store of the in-process coordinator (default: ${DEFAULT-VALUE}); postgres and mysql need --store-url")
     String store;
+
+    @Option(names = "--store-url", paramLabel = "URL", description = "with --store postgres: postgresql://user@host:port/db; "
+        + "with --store mysql: jdbc:mysql://host:port/db. Each run uses a fresh schema, covenant_bench_<time>_<random>, dropped at the end")
+    String storeUrl;
+
+    @Option(names = "--store-user", paramLabel = "NAME", description = "with --store mysql: the user (default: the URL's)")
+    String storeUser;
+
+    @Option(names = "--store-password", paramLabel = "SECRET", description = "with --store mysql: the password (default: none)")
+    String storePassword;
+
+    @Option(names = "--keep-schema", description = "keep each run's fresh SQL schema instead of dropping it at the end")
+    boolean keepSchema;
 
     @Option(names = "--sync", defaultValue = "true", arity = "1", paramLabel = "true|false",
         description = "fsync the in-process journal before answering (default: ${DEFAULT-VALUE}; false is not durable against a power loss)")
@@ -109,7 +122,7 @@ public final class BenchMain {
     @Option(names = "--in-flight-max", defaultValue = "200000", paramLabel = "N", description = "open loop: skip (and count as errors) arrivals beyond this many transactions in flight (default: ${DEFAULT-VALUE})")
     int inFlightMax;
 
-    @Option(names = "--drain-timeout", defaultValue = "30s", paramLabel = "DURATION", description = "how long to wait for transactions in flight after the window (default: ${DEFAULT-VALUE})")
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "how long to wait for transactions in flight after the window (default: the workload's drainTimeout, 30s unless it says)")
     String drainTimeout;
 
     @Option(names = "--verify-sample", defaultValue = "200", paramLabel = "N", description = "transactions whose final status is asked one by one, besides the suspect ones (default: ${DEFAULT-VALUE})")
@@ -152,9 +165,21 @@ public final class BenchMain {
         runs.add(w);
       }
       CoordinatorConfig.StoreKind kind = CoordinatorConfig.StoreKind.valueOf(store.toUpperCase(Locale.ROOT));
+      boolean sql = kind == CoordinatorConfig.StoreKind.POSTGRES || kind == CoordinatorConfig.StoreKind.MYSQL;
+      if (!sql && (storeUrl != null || storeUser != null || storePassword != null || keepSchema)) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "--store-url, --store-user, --store-password and --keep-schema apply to --store postgres or mysql");
+      }
+      String urlKey = kind == CoordinatorConfig.StoreKind.POSTGRES ? CoordinatorConfig.POSTGRES_URL : CoordinatorConfig.MYSQL_URL;
+      if (sql && storeUrl == null && !settings.containsKey(urlKey)) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "--store " + kind.code() + " needs --store-url (e.g. " + (kind == CoordinatorConfig.StoreKind.POSTGRES
+                ? "postgresql://postgres@127.0.0.1:5432/test" : "jdbc:mysql://127.0.0.1:3306/test --store-user root") + ")");
+      }
+      Target.SqlStore sqlStore = sql ? new Target.SqlStore(storeUrl, storeUser, storePassword, keepSchema) : null;
       BenchRunner.Options options = new BenchRunner.Options(w, target, kind, sync, journalDir, settings,
-          benchEventLoops, connections, inFlightMax, CoordinatorConfig.parseDuration(drainTimeout), verifySample, seed,
-          participantHost, System.out::println);
+          benchEventLoops, connections, inFlightMax, drainTimeout == null ? null : CoordinatorConfig.parseDuration(drainTimeout),
+          verifySample, seed, participantHost, sqlStore, System.out::println);
       Map<String, Object> env = Reports.environment("bench " + String.join(" ", commandLine()));
       List<RunResult> results = new ArrayList<>();
       BenchRunner runner = new BenchRunner();
@@ -187,15 +212,27 @@ public final class BenchMain {
     RunResult.Latency d = r.decision();
     RunResult.Latency c = r.completion();
     long errors = r.errors().values().stream().mapToLong(Long::longValue).sum();
-    return String.format(Locale.ROOT,
+    String line = String.format(Locale.ROOT,
         "%s [%s]: %.0f tx/s (%.0f committed/s); decision p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f ms; "
             + "completion p50 %.2f p99 %.2f max %.2f ms; errors %d; inconsistent %d, unfinished %d; "
-            + "coordinator CPU %s µs/tx (%s with GC+JIT), %s cores; bench %s cores; GC %s, JIT %s cores; other processes %s cores; coordinator heap %s MiB",
+            + "coordinator CPU %s µs/tx (%s with GC+JIT), %s cores; bench %s cores; GC %s, JIT %s cores; database server %s cores; other processes %s cores; coordinator heap %s MiB",
         r.workload(), r.setup().concurrency() != null ? "closed " + r.setup().concurrency() : "open " + r.setup().ratePerSecond() + "/s",
         r.throughputPerSecond(), r.committedPerSecond(), d.p50(), d.p90(), d.p99(), d.p999(), d.max(),
         c.p50(), c.p99(), c.max(), errors, r.verification().inconsistent(), r.verification().unfinished(),
         fmt(r.cpu().coordinatorMicrosPerTx()), fmt(r.cpu().coordinatorWithJvmMicrosPerTx()), fmt(r.cpu().coordinatorCores()),
-        fmt(r.cpu().benchCores()), fmt(r.cpu().gcCores()), fmt(r.cpu().jitCores()), fmt(r.cpu().otherProcessesCores()), r.heap().coordinatorBytes() == null ? "?" : fmt(r.heap().coordinatorBytes() / 1048576.0));
+        fmt(r.cpu().benchCores()), fmt(r.cpu().gcCores()), fmt(r.cpu().jitCores()), fmt(r.cpu().databaseCores()), fmt(r.cpu().otherProcessesCores()), r.heap().coordinatorBytes() == null ? "?" : fmt(r.heap().coordinatorBytes() / 1048576.0));
+    RunResult.StoreWrites sw = r.storeWrites();
+    if (sw != null) {
+      line += "; store writes/s " + sw.perSecond() + ", mean ms " + sw.meanMillis();
+    }
+    RunResult.InFlight f = r.inFlight();
+    if (f != null) {
+      line += String.format(Locale.ROOT, "; at the window's end %d in flight (%d undecided), coordinator live %s, "
+              + "calls waiting %s, coordinator heap %s MiB",
+          f.driverInFlight(), f.undecided(), fmt(f.coordinatorLive()), fmt(f.coordinatorCallsWaiting()),
+          f.coordinatorBytes() == null ? "?" : fmt(f.coordinatorBytes() / 1048576.0));
+    }
+    return line;
   }
 
   private static String fmt(Double d) {

@@ -51,8 +51,12 @@ public final class BenchRunner {
 
   /** How long the coordinator may take, after the drain, to record the end of what participants already finished. */
   private static final Duration SETTLE = Duration.ofSeconds(10);
-  private static final Pattern CPU_METRIC = Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})?\\s+([0-9.eE+]+)");
-  private static final Pattern HEAP_METRIC = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+([0-9.eE+]+)");
+  private static final Pattern CPU_METRIC = Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})?\\s+(\\S+)");
+  private static final Pattern HEAP_METRIC = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+(\\S+)");
+  private static final Pattern STORE_WRITES_METRIC = Pattern.compile(
+      "(?m)^covenant_store_writes_seconds_(count|sum)\\{[^}]*kind=\"([a-z]+)\"[^}]*}\\s+(\\S+)");
+  private static final Pattern LIVE_METRIC = Pattern.compile("(?m)^covenant_transactions_live(?:\\{[^}]*})?\\s+(\\S+)");
+  private static final Pattern WAITING_METRIC = Pattern.compile("(?m)^covenant_participant_calls_waiting(?:\\{[^}]*})?\\s+(\\S+)");
 
   /**
    * @param target {@code inprocess} or the base URL of a running coordinator
@@ -63,11 +67,13 @@ public final class BenchRunner {
    * @param inFlightMax open loop: transactions in flight beyond which due arrivals are skipped
    * @param verifySample transactions, besides the suspect ones, whose final status is asked per gid
    * @param participantHost the host the coordinator reaches the participants at
+   * @param drainTimeout how long to wait for transactions in flight after the window; null for the workload's
+   * @param sqlStore for a SQL store, where and how (null for the journal and memory stores)
    */
   public record Options(Workload workload, String target, CoordinatorConfig.StoreKind store, boolean journalSync,
       Path journalDir, Map<String, String> coordinatorSettings, int benchEventLoops, Integer connections,
       int inFlightMax, Duration drainTimeout, int verifySample, long seed, String participantHost,
-      Consumer<String> progress) {
+      Target.SqlStore sqlStore, Consumer<String> progress) {
     public Options {
       coordinatorSettings = coordinatorSettings == null ? Map.of() : Map.copyOf(coordinatorSettings);
       progress = progress == null ? s -> {} : progress;
@@ -75,25 +81,27 @@ public final class BenchRunner {
 
     public static Options inProcess(Workload workload, CoordinatorConfig.StoreKind store) {
       return new Options(workload, "inprocess", store, true, null, Map.of(), 1, null, 200_000,
-          Duration.ofSeconds(30), 200, 42, "127.0.0.1", null);
+          null, 200, 42, "127.0.0.1", null, null);
     }
 
     public Options withWorkload(Workload w) {
       return new Options(w, target, store, journalSync, journalDir, coordinatorSettings, benchEventLoops, connections,
-          inFlightMax, drainTimeout, verifySample, seed, participantHost, progress);
+          inFlightMax, drainTimeout, verifySample, seed, participantHost, sqlStore, progress);
     }
 
     public Options withProgress(Consumer<String> p) {
       return new Options(workload, target, store, journalSync, journalDir, coordinatorSettings, benchEventLoops,
-          connections, inFlightMax, drainTimeout, verifySample, seed, participantHost, p);
+          connections, inFlightMax, drainTimeout, verifySample, seed, participantHost, sqlStore, p);
     }
   }
 
   public RunResult run(Options o) throws Exception {
     Workload w = o.workload();
     Instant startedAt = Instant.now();
+    Duration drainTimeout = o.drainTimeout() != null ? o.drainTimeout() : w.drainTimeout();
     Target target = "inprocess".equals(o.target())
-        ? Target.inProcess(o.store(), o.journalSync(), o.journalDir(), o.coordinatorSettings())
+        ? Target.inProcess(o.store(), o.journalSync(), o.journalDir(), o.coordinatorSettings(), o.sqlStore(),
+            o.progress())
         : Target.remote(o.target());
     Vertx vertx = null;
     try {
@@ -112,7 +120,7 @@ public final class BenchRunner {
 
       Map<String, TxRecord> ledger = Participants.newLedger();
       boolean loopback = o.participantHost().startsWith("127.") || o.participantHost().equals("localhost");
-      Participants participants = new Participants(vertx, ledger, w.participantLatency(), o.participantHost());
+      Participants participants = new Participants(vertx, ledger, w.participantLatencyInWarmup(), o.participantHost());
       await(participants.start(Math.max(1, w.branches()), loopback ? "127.0.0.1" : "0.0.0.0"), Duration.ofSeconds(30));
 
       long startNanos = System.nanoTime() + 20_000_000L;
@@ -121,23 +129,46 @@ public final class BenchRunner {
       Measurements m = new Measurements(startNanos, windowStart, windowEnd);
       String gidPrefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
       Driver driver = new Driver(vertx, context, client, target.baseUrl(), participants, ledger, w, m, gidPrefix,
-          o.seed(), o.inFlightMax(), startNanos, o.drainTimeout().toNanos());
+          o.seed(), o.inFlightMax(), startNanos, drainTimeout.toNanos());
       o.progress().accept(String.format("running %s: %s, %s, warm-up %ss, measuring %ss", w.name(), w.describeMix(),
           w.arrival().describe(), w.warmup().toSeconds(), w.duration().toSeconds()));
 
       Future<Void> ran = driver.run();
+      Vertx benchVertx = vertx;
+      long sampler = onContext(context, () -> benchVertx.setPeriodic(1_000, id -> {
+        sampleInFlight(m, driver);
+        if (w.inFlightProbe()) {
+          sampleCoordinator(client, target.baseUrl(), m);
+        }
+      }));
       sleepUntil(windowStart);
+      if (!w.participantLatency().equals(w.participantLatencyInWarmup())) {
+        participants.latency(w.participantLatency());
+        o.progress().accept("warm-up over: participants now answer in " + w.participantLatency().toMillis() + " ms");
+      }
+      Map<String, double[]> storeFrom = storeWrites(scrape(client, target.baseUrl()));
       CpuMeter.Snapshot cpuFrom = target.inProcess() ? cpu.snapshot() : null;
       Double remoteCpuFrom = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
       long[] machineFrom = CpuMeter.machineTicks();
+      Map<Integer, Long> databaseFrom = CpuMeter.databaseTicks();
       long processFrom = CpuMeter.processCpuNanos();
       sleepUntil(windowEnd);
       CpuMeter.Snapshot cpuTo = target.inProcess() ? cpu.snapshot() : null;
       Double remoteCpuTo = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
       long[] machineTo = CpuMeter.machineTicks();
+      Map<Integer, Long> databaseTo = CpuMeter.databaseTicks();
       long processTo = CpuMeter.processCpuNanos();
-      await(ran, o.drainTimeout().plusSeconds(30));
+      RunResult.StoreWrites storeWrites = storeWrites(storeFrom, storeWrites(scrape(client, target.baseUrl())),
+          (windowEnd - windowStart) / 1e9);
+      Probe probe = w.inFlightProbe() ? probe(context, driver, client, target, ledger, o.progress()) : null;
+      if (!w.participantLatencyAfterArrivals().equals(participants.latency())) {
+        participants.latency(w.participantLatencyAfterArrivals());
+        o.progress().accept("participants now answer in " + w.participantLatencyAfterArrivals().toMillis()
+            + " ms; draining (at most " + drainTimeout.toSeconds() + " s)");
+      }
+      await(ran, drainTimeout.plusSeconds(30));
       int unfinishedAfterDrain = onContext(context, driver::inFlight);
+      onContext(context, () -> benchVertx.cancelTimer(sampler));
       o.progress().accept("verifying " + ledger.size() + " transactions");
 
       Verifier verifier = new Verifier(vertx, client, target.baseUrl(), gidPrefix);
@@ -147,24 +178,37 @@ public final class BenchRunner {
       long completed = m.completedInWindow();
       double seconds = w.duration().toNanos() / 1e9;
       Double machineCores = CpuMeter.machineBusyCores(machineFrom, machineTo);
+      Double databaseCores = CpuMeter.databaseCores(databaseFrom, databaseTo, machineFrom, machineTo);
+      // On a SQL store the database server is part of what is measured, not a disturbance.
+      boolean sqlStore = target.inProcess() && (o.store() == CoordinatorConfig.StoreKind.POSTGRES
+          || o.store() == CoordinatorConfig.StoreKind.MYSQL);
       Double others = machineCores == null ? null
-          : Math.max(0, machineCores - (processTo - processFrom) / (double) (windowEnd - windowStart));
+          : Math.max(0, machineCores - (processTo - processFrom) / (double) (windowEnd - windowStart)
+              - (sqlStore && databaseCores != null ? databaseCores : 0));
       RunResult.Cpu cpuResult = target.inProcess()
-          ? inProcessCpu(cpu.between(cpuFrom, cpuTo), completed, others)
-          : remoteCpu(remoteCpuFrom, remoteCpuTo, completed, seconds, others);
+          ? inProcessCpu(cpu.between(cpuFrom, cpuTo), completed, others, databaseCores)
+          : remoteCpu(remoteCpuFrom, remoteCpuTo, completed, seconds, others, databaseCores);
       long participantCalls = participants.calls();
       long unknownCalls = participants.unknownCalls();
       await(participants.close(), Duration.ofSeconds(10));
+      MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+      // The size of the benchmark's own records, to take them out of the heap measured in flight.
+      Long withRecords = probe != null && target.inProcess() ? usedAfterGc(memory) : null;
       ledger.clear(); // the heap measured next must not include the benchmark's records
       RunResult.Heap heap = target.inProcess() ? inProcessHeap((Target.InProcess) target)
           : remoteHeap(client, target.baseUrl());
+      RunResult.InFlight inFlight = probe == null ? null : probe.result(withRecords, heap);
 
       RunResult.Setup setup = new RunResult.Setup(w.describeMix(), w.branches(), w.payloadBytes(),
-          w.participantLatency().toMillis(), w.failureShare(), w.failAt().name().toLowerCase(),
+          w.participantLatency().toMillis(),
+          w.participantLatencyInWarmup().equals(w.participantLatency()) ? null : w.participantLatencyInWarmup().toMillis(),
+          w.participantLatencyAfterArrivals().equals(w.participantLatency()) ? null
+              : w.participantLatencyAfterArrivals().toMillis(),
+          w.failureShare(), w.failAt().name().toLowerCase(),
           w.arrival().open() ? "open" : "closed",
           w.arrival().open() ? null : w.arrival().concurrency(),
           w.arrival().open() ? w.arrival().rate() : null,
-          w.warmup().toNanos() / 1e9, seconds, target.describe(), target.store(), target.journalSync(),
+          w.warmup().toNanos() / 1e9, seconds, target.describe(), target.storeDescription(), target.journalSync(),
           target.settings().isEmpty() ? null : new LinkedHashMap<>(target.settings()), startedAt.toString());
       RunResult.Counts counts = new RunResult.Counts(m.started(), m.measuredStarted(), completed, m.committedInWindow(),
           m.decidedInWindow(), report.failedWithError(), m.overloadSkipped(), unfinishedAfterDrain, participantCalls,
@@ -173,7 +217,7 @@ public final class BenchRunner {
       Histogram completion = m.completion();
       return new RunResult(w.name(), w.description(), setup, counts, completed / seconds,
           m.committedInWindow() / seconds, m.decidedInWindow() / seconds,
-          latency(decision), latency(completion), m.errors(), report, cpuResult, heap, timeline(m),
+          latency(decision), latency(completion), m.errors(), report, cpuResult, storeWrites, heap, inFlight, timeline(m),
           distribution(decision), distribution(completion));
     } finally {
       Exception failure = null;
@@ -217,6 +261,142 @@ public final class BenchRunner {
     return new HashSet<>(ids);
   }
 
+  /**
+   * A sample value of the Prometheus text format ({@code 12}, {@code 6.58703E-5}, {@code NaN},
+   * {@code +Inf}); NaN for anything else.
+   */
+  static double metricValue(String text) {
+    switch (text) {
+      case "+Inf":
+        return Double.POSITIVE_INFINITY;
+      case "-Inf":
+        return Double.NEGATIVE_INFINITY;
+      default:
+        try {
+          return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+          return Double.NaN;
+        }
+    }
+  }
+
+  /** Per write kind (create, update): count and total seconds of the coordinator's {@code covenant.store.writes} timer. */
+  private static Map<String, double[]> storeWrites(String metrics) {
+    Map<String, double[]> out = new java.util.TreeMap<>();
+    if (metrics == null) {
+      return out;
+    }
+    Matcher matcher = STORE_WRITES_METRIC.matcher(metrics);
+    while (matcher.find()) {
+      double[] v = out.computeIfAbsent(matcher.group(2), k -> new double[2]);
+      double value = metricValue(matcher.group(3));
+      if (Double.isFinite(value)) {
+        v[matcher.group(1).equals("count") ? 0 : 1] += value;
+      }
+    }
+    return out;
+  }
+
+  /** The coordinator's durable store writes in the window: per second and mean latency, per kind; null without metrics. */
+  private static RunResult.StoreWrites storeWrites(Map<String, double[]> from, Map<String, double[]> to, double seconds) {
+    if (from.isEmpty() || to.isEmpty()) {
+      return null;
+    }
+    Map<String, Double> perSecond = new java.util.TreeMap<>();
+    Map<String, Double> meanMillis = new java.util.TreeMap<>();
+    to.forEach((kind, v) -> {
+      double[] f = from.getOrDefault(kind, new double[2]);
+      double count = v[0] - f[0];
+      perSecond.put(kind, round(count / seconds));
+      meanMillis.put(kind, count <= 0 ? null : round((v[1] - f[1]) * 1e3 / count));
+    });
+    return new RunResult.StoreWrites("the coordinator's covenant.store.writes timer from /metrics, between the start "
+        + "and the end of the window: writes per second and mean time from the store call to its durable answer",
+        perSecond, meanMillis);
+  }
+
+  /** Samples the driver's transactions in flight into the current second. Driver's context. */
+  private static void sampleInFlight(Measurements m, Driver driver) {
+    m.sampleInFlight(System.nanoTime(), driver.inFlight());
+  }
+
+  /** Scrapes the coordinator's live and waiting gauges into the current second; asynchronous, on the calling context. */
+  private static void sampleCoordinator(WebClient client, String baseUrl, Measurements m) {
+    URI u = URI.create(baseUrl);
+    client.request(HttpMethod.GET, u.getPort() < 0 ? 80 : u.getPort(), u.getHost(), "/metrics").timeout(5_000).send()
+        .onSuccess(r -> {
+          if (r.statusCode() == 200) {
+            String text = r.bodyAsString();
+            m.sampleCoordinator(System.nanoTime(), gauge(LIVE_METRIC, text), gauge(WAITING_METRIC, text));
+          }
+        });
+  }
+
+  private static Double gauge(Pattern metric, String text) {
+    if (text == null) {
+      return null;
+    }
+    Matcher matcher = metric.matcher(text);
+    double value = matcher.find() ? metricValue(matcher.group(1)) : Double.NaN;
+    return Double.isFinite(value) ? value : null;
+  }
+
+  /** What {@link #probe} saw at the end of the window; completed into a {@link RunResult.InFlight} at the end of the run. */
+  private record Probe(long driverInFlight, long undecided, Double live, Double waiting, Long processAfterGc,
+      Long remoteHeap) {
+    RunResult.InFlight result(Long withRecords, RunResult.Heap end) {
+      if (processAfterGc == null) {
+        return new RunResult.InFlight("remote: counts at the end of the window; heap is the coordinator's "
+            + "jvm_memory_used_bytes{area=heap} at that moment (not after a GC: an upper bound of its live heap)",
+            driverInFlight, undecided, live, waiting, null, null, null, remoteHeap);
+      }
+      long baseline = end.processAfterGcBytes() - end.coordinatorBytes();
+      long records = withRecords == null ? 0 : Math.max(0, withRecords - end.processAfterGcBytes());
+      return new RunResult.InFlight("in-process: at the end of the window, before the drain, the driver's and the "
+          + "coordinator's counts, then the heap used after System.gc(); the coordinator's share is that minus the "
+          + "benchmark's records (measured at the end by dropping them) minus the heap left once the coordinator closed",
+          driverInFlight, undecided, live, waiting, processAfterGc, records, baseline,
+          Math.max(0, processAfterGc - records - baseline));
+    }
+  }
+
+  /**
+   * At the end of the window, before participants recover and the backlog drains: what is in
+   * flight, by the driver's and the coordinator's count, and the heap after a full GC (in-process)
+   * or the coordinator's heap gauge (remote). The GC pauses the coordinator for a moment; nothing
+   * measured is affected, since the window is over.
+   */
+  private static Probe probe(Context context, Driver driver, WebClient client, Target target,
+      Map<String, TxRecord> ledger, Consumer<String> progress) throws Exception {
+    int inFlight = onContext(context, driver::inFlight);
+    long undecided = 0;
+    for (TxRecord tx : ledger.values()) {
+      if (tx.decisionNanos() < 0 && tx.error() == null) {
+        undecided++;
+      }
+    }
+    String metrics = scrape(client, target.baseUrl());
+    Double live = gauge(LIVE_METRIC, metrics);
+    Double waiting = gauge(WAITING_METRIC, metrics);
+    Long processAfterGc = target.inProcess() ? usedAfterGc(ManagementFactory.getMemoryMXBean()) : null;
+    Long remoteHeap = null;
+    if (!target.inProcess() && metrics != null) {
+      Matcher hm = HEAP_METRIC.matcher(metrics);
+      long sum = 0;
+      while (hm.find()) {
+        double value = metricValue(hm.group(1));
+        sum += Double.isFinite(value) ? (long) value : 0;
+      }
+      remoteHeap = sum;
+    }
+    progress.accept(String.format(java.util.Locale.ROOT,
+        "in flight at the end of the window: driver %d (%d undecided), coordinator live %s, calls waiting %s, heap after GC %s MiB",
+        inFlight, undecided, live == null ? "?" : String.format(java.util.Locale.ROOT, "%.0f", live),
+        waiting == null ? "?" : String.format(java.util.Locale.ROOT, "%.0f", waiting),
+        processAfterGc == null ? "?" : Long.toString(processAfterGc >> 20)));
+    return new Probe(inFlight, undecided, live, waiting, processAfterGc, remoteHeap);
+  }
+
   private static void checkReady(WebClient client, String baseUrl) throws Exception {
     URI u = URI.create(baseUrl);
     HttpResponse<Buffer> r = await(client.request(HttpMethod.GET, u.getPort() < 0 ? 80 : u.getPort(), u.getHost(),
@@ -226,7 +406,7 @@ public final class BenchRunner {
     }
   }
 
-  private static RunResult.Cpu inProcessCpu(CpuMeter.Breakdown b, long completed, Double others) {
+  private static RunResult.Cpu inProcessCpu(CpuMeter.Breakdown b, long completed, Double others, Double database) {
     double wall = b.wallNanos();
     List<Map.Entry<String, Long>> top = new ArrayList<>();
     for (Map.Entry<String, Long> e : b.top()) {
@@ -239,19 +419,20 @@ public final class BenchRunner {
         completed == 0 ? null : b.coordinatorNanos() / 1e3 / completed,
         completed == 0 ? null : (b.coordinatorNanos() + b.jvmNativeNanos()) / 1e3 / completed,
         b.coordinatorNanos() / wall, b.benchNanos() / wall, b.jvmNativeNanos() / wall, b.processNanos() / wall,
-        others, b.gcNanos() / wall, b.jitNanos() / wall, b.vmNanos() / wall, top);
+        others, database, b.gcNanos() / wall, b.jitNanos() / wall, b.vmNanos() / wall, top);
   }
 
-  private static RunResult.Cpu remoteCpu(Double from, Double to, long completed, double seconds, Double others) {
+  private static RunResult.Cpu remoteCpu(Double from, Double to, long completed, double seconds, Double others,
+      Double database) {
     if (from == null || to == null) {
       return new RunResult.Cpu("remote: the coordinator's /metrics has no process_cpu_time_ns_total", null, null,
-          null, null, null, null, others, null, null, null, null);
+          null, null, null, null, others, database, null, null, null, null);
     }
     double nanos = to - from;
     return new RunResult.Cpu("remote: process_cpu_time_ns_total from the coordinator's /metrics over the window "
         + "(the whole coordinator process, GC and JIT included), per transaction completed in it",
         completed == 0 ? null : nanos / 1e3 / completed, completed == 0 ? null : nanos / 1e3 / completed,
-        nanos / 1e9 / seconds, null, null, null, others, null, null, null, null);
+        nanos / 1e9 / seconds, null, null, null, others, database, null, null, null, null);
   }
 
   private static RunResult.Heap inProcessHeap(Target.InProcess target) throws Exception {
@@ -281,7 +462,8 @@ public final class BenchRunner {
     double sum = 0;
     boolean found = false;
     while (m.find()) {
-      sum += Double.parseDouble(m.group(1));
+      double value = metricValue(m.group(1));
+      sum += Double.isFinite(value) ? value : 0;
       found = true;
     }
     return new RunResult.Heap("remote: jvm_memory_used_bytes{area=heap} from /metrics at the end (not after a GC)",
@@ -294,7 +476,8 @@ public final class BenchRunner {
       return null;
     }
     Matcher m = CPU_METRIC.matcher(metrics);
-    return m.find() ? Double.parseDouble(m.group(1)) : null;
+    double value = m.find() ? metricValue(m.group(1)) : Double.NaN;
+    return Double.isFinite(value) ? value : null;
   }
 
   private static String scrape(WebClient client, String baseUrl) {
@@ -331,7 +514,8 @@ public final class BenchRunner {
       Measurements.Second s = seconds.get(i);
       out.add(new RunResult.Second(i, m.secondInWindow(i), s.started, s.decided, s.completed, s.failed,
           pct(s.decision, 50), pct(s.decision, 99), max(s.decision),
-          pct(s.completion, 50), pct(s.completion, 99), max(s.completion)));
+          pct(s.completion, 50), pct(s.completion, 99), max(s.completion),
+          s.inFlight < 0 ? null : s.inFlight, s.coordinatorLive, s.coordinatorCallsWaiting));
     }
     return out;
   }

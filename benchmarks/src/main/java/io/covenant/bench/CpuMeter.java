@@ -150,6 +150,55 @@ final class CpuMeter {
     }
   }
 
+  /** Process names ({@code comm}) of the database servers a SQL store may run on. */
+  static final java.util.Set<String> DATABASE_PROCESSES = java.util.Set.of("postgres", "mariadbd", "mysqld");
+
+  /**
+   * User + system clock ticks of every database server process on this machine ({@link
+   * #DATABASE_PROCESSES}), by pid, from {@code /proc/<pid>/stat}; empty where there is none. A
+   * process that exits between two readings loses its ticks; one that starts between them counts
+   * whole.
+   */
+  static Map<Integer, Long> databaseTicks() {
+    Map<Integer, Long> out = new HashMap<>();
+    java.io.File[] entries = new java.io.File("/proc").listFiles();
+    if (entries == null) {
+      return out;
+    }
+    for (java.io.File f : entries) {
+      String name = f.getName();
+      if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
+        continue;
+      }
+      try {
+        String stat = java.nio.file.Files.readString(f.toPath().resolve("stat"));
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open || !DATABASE_PROCESSES.contains(stat.substring(open + 1, close))) {
+          continue;
+        }
+        // After "pid (comm) ": state is field 3, utime field 14 and stime field 15.
+        String[] rest = stat.substring(close + 2).trim().split("\\s+");
+        out.put(Integer.parseInt(name), Long.parseLong(rest[11]) + Long.parseLong(rest[12]));
+      } catch (Exception e) {
+        // gone meanwhile, or not readable: not counted
+      }
+    }
+    return out;
+  }
+
+  /** Cores the database servers kept busy between two readings, in the machine's tick base; null without {@code /proc/stat}. */
+  static Double databaseCores(Map<Integer, Long> from, Map<Integer, Long> to, long[] machineFrom, long[] machineTo) {
+    if (machineFrom == null || machineTo == null || machineTo[1] <= machineFrom[1]) {
+      return null;
+    }
+    long ticks = 0;
+    for (Map.Entry<Integer, Long> e : to.entrySet()) {
+      ticks += Math.max(0, e.getValue() - from.getOrDefault(e.getKey(), 0L));
+    }
+    return (double) ticks / (machineTo[1] - machineFrom[1]) * Runtime.getRuntime().availableProcessors();
+  }
+
   /** Cores the whole machine kept busy between two readings of {@link #machineTicks()}, or null. */
   static Double machineBusyCores(long[] from, long[] to) {
     if (from == null || to == null || to[1] <= from[1]) {

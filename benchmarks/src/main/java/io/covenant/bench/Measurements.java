@@ -45,6 +45,11 @@ final class Measurements {
     long decided;
     long completed;
     long failed;
+    /** Sampled during the second: the driver's transactions in flight, -1 if not sampled. */
+    int inFlight = -1;
+    /** Sampled during the second from the coordinator's gauges; null if not sampled. */
+    Double coordinatorLive;
+    Double coordinatorCallsWaiting;
   }
 
   Measurements(long startNanos, long windowStartNanos, long windowEndNanos) {
@@ -108,6 +113,18 @@ final class Measurements {
       decision.recordValue(dMicros);
       completion.recordValue(cMicros);
     }
+  }
+
+  /** The driver had {@code inFlight} transactions started and not finished at {@code nowNanos}. */
+  synchronized void sampleInFlight(long nowNanos, int inFlight) {
+    second(nowNanos).inFlight = inFlight;
+  }
+
+  /** The coordinator's {@code covenant.transactions.live} and {@code covenant.participant.calls.waiting} at {@code nowNanos}. */
+  synchronized void sampleCoordinator(long nowNanos, Double live, Double callsWaiting) {
+    Second s = second(nowNanos);
+    s.coordinatorLive = live;
+    s.coordinatorCallsWaiting = callsWaiting;
   }
 
   /** An error that is not tied to one transaction's end (e.g. a failed rollback after a failure). */

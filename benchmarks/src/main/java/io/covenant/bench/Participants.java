@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class Participants {
   private final Vertx vertx;
   private final Map<String, TxRecord> ledger;
-  private final long latencyMillis;
+  /** Changed once, when the arrivals end (see {@link #latency(Duration)}); read by every call. */
+  private volatile long latencyMillis;
   private final String host;
   private final List<HttpServer> servers = new ArrayList<>();
   private final LongAdder calls = new LongAdder();
@@ -41,6 +42,18 @@ final class Participants {
     this.ledger = ledger;
     this.latencyMillis = latency.toMillis();
     this.host = host;
+  }
+
+  /**
+   * From now on every call is answered after {@code latency}; calls already waiting keep the
+   * latency they started with. The driver's way to let slow participants recover.
+   */
+  void latency(Duration latency) {
+    latencyMillis = latency.toMillis();
+  }
+
+  Duration latency() {
+    return Duration.ofMillis(latencyMillis);
   }
 
   /** A new, empty ledger suited to many writers. */
@@ -95,10 +108,11 @@ final class Participants {
   private void handle(HttpServerRequest request) {
     calls.increment();
     int status = request.path().startsWith("/refuse/") ? 409 : 200;
-    if (latencyMillis <= 0) {
+    long delay = latencyMillis;
+    if (delay <= 0) {
       request.end().onComplete(ar -> answer(request, status));
     } else {
-      request.end().onComplete(ar -> vertx.setTimer(latencyMillis, id -> answer(request, status)));
+      request.end().onComplete(ar -> vertx.setTimer(delay, id -> answer(request, status)));
     }
   }
 

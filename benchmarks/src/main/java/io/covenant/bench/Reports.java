@@ -95,7 +95,9 @@ final class Reports {
         + "decision_p50_ms,decision_p90_ms,decision_p99_ms,decision_p999_ms,decision_max_ms,"
         + "completion_p50_ms,completion_p90_ms,completion_p99_ms,completion_p999_ms,completion_max_ms,"
         + "errors,inconsistent,unfinished,unexpected_outcome,coordinator_cpu_us_per_tx,coordinator_with_jvm_cpu_us_per_tx,"
-        + "coordinator_cores,bench_cores,gc_cores,jit_cores,other_processes_cores,coordinator_heap_bytes\n");
+        + "coordinator_cores,bench_cores,gc_cores,jit_cores,other_processes_cores,database_cores,coordinator_heap_bytes,"
+        + "in_flight_at_window_end,coordinator_live_at_window_end,coordinator_heap_in_flight_bytes,"
+        + "store_creates_s,store_updates_s,store_create_mean_ms,store_update_mean_ms\n");
     for (RunResult r : runs) {
       RunResult.Setup s = r.setup();
       long errors = r.errors().values().stream().mapToLong(Long::longValue).sum();
@@ -106,19 +108,29 @@ final class Reports {
           errors, r.verification().inconsistent(), r.verification().unfinished(), r.verification().unexpectedOutcome(),
           r.cpu().coordinatorMicrosPerTx(), r.cpu().coordinatorWithJvmMicrosPerTx(), r.cpu().coordinatorCores(),
           r.cpu().benchCores(), r.cpu().gcCores(), r.cpu().jitCores(), r.cpu().otherProcessesCores(),
-          r.heap().coordinatorBytes());
+          r.cpu().databaseCores(), r.heap().coordinatorBytes(), r.inFlight() == null ? null : r.inFlight().driverInFlight(),
+          r.inFlight() == null ? null : r.inFlight().coordinatorLive(), r.inFlight() == null ? null : r.inFlight().coordinatorBytes(),
+          storeFigure(r, true, "create"), storeFigure(r, true, "update"), storeFigure(r, false, "create"),
+          storeFigure(r, false, "update"));
     }
     return sb.toString();
   }
 
+  private static Double storeFigure(RunResult r, boolean perSecond, String kind) {
+    RunResult.StoreWrites w = r.storeWrites();
+    return w == null ? null : (perSecond ? w.perSecond() : w.meanMillis()).get(kind);
+  }
+
   static String timelineCsv(List<RunResult> runs) {
     StringBuilder sb = new StringBuilder("workload,concurrency,rate,second,in_window,started,decided,completed,failed,"
-        + "decision_p50_ms,decision_p99_ms,decision_max_ms,completion_p50_ms,completion_p99_ms,completion_max_ms\n");
+        + "decision_p50_ms,decision_p99_ms,decision_max_ms,completion_p50_ms,completion_p99_ms,completion_max_ms,"
+        + "in_flight,coordinator_live,coordinator_calls_waiting\n");
     for (RunResult r : runs) {
       for (RunResult.Second s : r.timeline()) {
         row(sb, r.workload(), r.setup().concurrency(), r.setup().ratePerSecond(), s.second(), s.inWindow(), s.started(),
             s.decided(), s.completed(), s.failed(), s.decisionP50(), s.decisionP99(), s.decisionMax(),
-            s.completionP50(), s.completionP99(), s.completionMax());
+            s.completionP50(), s.completionP99(), s.completionMax(), s.inFlight(), s.coordinatorLive(),
+            s.coordinatorCallsWaiting());
       }
     }
     return sb.toString();
@@ -184,7 +196,11 @@ final class Reports {
     RunResult.Setup s0 = first.setup();
     sb.append("<tr><th class=\"l\">workload</th><td class=\"l\">").append(Svg.esc(s0.mix())).append("; ")
         .append(s0.branches()).append(" branches/steps; payload ").append(s0.payloadBytes()).append(" B; participant latency ")
-        .append(s0.participantLatencyMillis()).append(" ms; failing share ").append(s0.failureShare())
+        .append(s0.participantLatencyMillis()).append(" ms")
+        .append(s0.participantLatencyInWarmupMillis() == null ? "" : " (" + s0.participantLatencyInWarmupMillis() + " ms in the warm-up)")
+        .append(s0.participantLatencyAfterArrivalsMillis() == null ? ""
+            : " (" + s0.participantLatencyAfterArrivalsMillis() + " ms after the arrivals)")
+        .append("; failing share ").append(s0.failureShare())
         .append("; warm-up ").append(Svg.num(s0.warmupSeconds())).append(" s, measured ")
         .append(Svg.num(s0.durationSeconds())).append(" s</td></tr>\n");
     sb.append("<tr><th class=\"l\">target</th><td class=\"l\">").append(Svg.esc(s0.target()))
@@ -195,7 +211,7 @@ final class Reports {
     sb.append("<h2>Summary</h2>\n<table>\n<tr><th>arrival</th><th>throughput tx/s</th><th>committed tx/s</th>")
         .append("<th>decision p50 / p90 / p99 / p99.9 / max ms</th><th>completion p50 / p90 / p99 / p99.9 / max ms</th>")
         .append("<th>errors</th><th>inconsistent</th><th>unfinished</th><th>coordinator CPU µs/tx (with GC+JIT)</th>")
-        .append("<th>coordinator cores</th><th>bench cores</th><th>GC / JIT cores</th><th>other processes' cores</th>")
+        .append("<th>coordinator cores</th><th>bench cores</th><th>GC / JIT cores</th><th>database server cores</th><th>other processes' cores</th>")
         .append("<th>coordinator heap MiB</th></tr>\n");
     for (RunResult r : runs) {
       long errors = r.errors().values().stream().mapToLong(Long::longValue).sum();
@@ -209,6 +225,7 @@ final class Reports {
           .append(" (").append(opt(r.cpu().coordinatorWithJvmMicrosPerTx())).append(")</td><td>")
           .append(opt(r.cpu().coordinatorCores())).append("</td><td>").append(opt(r.cpu().benchCores()))
           .append("</td><td>").append(opt(r.cpu().gcCores())).append(" / ").append(opt(r.cpu().jitCores()))
+          .append("</td><td>").append(opt(r.cpu().databaseCores()))
           .append("</td><td").append(r.cpu().otherProcessesCores() != null && r.cpu().otherProcessesCores() > 0.3 ? " class=\"bad\"" : "")
           .append('>').append(opt(r.cpu().otherProcessesCores())).append("</td><td>").append(r.heap().coordinatorBytes() == null ? "–" : fmt1(r.heap().coordinatorBytes() / 1048576.0))
           .append("</td></tr>\n");
@@ -245,6 +262,7 @@ final class Reports {
     for (RunResult r : runs) {
       sb.append("<h2>").append(Svg.esc(arrival(r))).append("</h2>\n");
       sb.append(timelineCharts(r));
+      sb.append(inFlightChart(r));
       sb.append(distributionChart(r));
       if (!r.errors().isEmpty()) {
         sb.append("<table><tr><th class=\"l\">error</th><th>count</th></tr>\n");
@@ -258,7 +276,8 @@ final class Reports {
           .append(v.inconsistent()).append(" inconsistent</span>, ").append(v.unfinished()).append(" unfinished, ")
           .append(v.unexpectedOutcome()).append(" with an unexpected outcome, ").append(v.failedWithError())
           .append(" failed with an error; coordinator listed ").append(v.coordinatorUnfinished())
-          .append(" unfinished, ").append(v.queried()).append(" checked one by one.</p>\n");
+          .append(" unfinished, ").append(v.queried()).append(" checked one by one (")
+          .append(v.purged()).append(" of them already purged by the coordinator's retention).</p>\n");
       if (!v.examples().isEmpty()) {
         sb.append("<ul>\n");
         v.examples().forEach(e -> sb.append("<li><code>").append(Svg.esc(e)).append("</code></li>\n"));
@@ -304,6 +323,47 @@ final class Reports {
         + Svg.lineChart("Throughput over time", label, "tx per second", List.of(
             new Svg.Series("completed", COLORS[2], completed), new Svg.Series("started", COLORS[3], started, true)), null,
             warmup);
+  }
+
+  /** Transactions in flight over time, with what was decided per second: the acceptance rate as the backlog grows. */
+  private static String inFlightChart(RunResult r) {
+    List<double[]> driver = new ArrayList<>();
+    List<double[]> live = new ArrayList<>();
+    List<double[]> waiting = new ArrayList<>();
+    List<double[]> decided = new ArrayList<>();
+    for (RunResult.Second s : r.timeline()) {
+      double x = s.second();
+      if (s.inFlight() != null) {
+        driver.add(new double[] {x, s.inFlight()});
+      }
+      if (s.coordinatorLive() != null) {
+        live.add(new double[] {x, s.coordinatorLive()});
+      }
+      if (s.coordinatorCallsWaiting() != null) {
+        waiting.add(new double[] {x, s.coordinatorCallsWaiting()});
+      }
+      decided.add(new double[] {x, s.decided()});
+    }
+    if (live.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    RunResult.InFlight f = r.inFlight();
+    if (f != null) {
+      sb.append("<p>At the end of the measured window: ").append(f.driverInFlight()).append(" transactions in flight (")
+          .append(f.undecided()).append(" undecided); the coordinator's live gauge ").append(opt(f.coordinatorLive()))
+          .append(", calls waiting ").append(opt(f.coordinatorCallsWaiting())).append("; coordinator heap ")
+          .append(f.coordinatorBytes() == null ? "–" : fmt1(f.coordinatorBytes() / 1048576.0)).append(" MiB (")
+          .append(Svg.esc(f.method())).append(").</p>\n");
+    }
+    double warmup = r.setup().warmupSeconds();
+    String label = "seconds since start (shaded: warm-up)";
+    return sb + Svg.lineChart("Transactions in flight", label, "transactions", List.of(
+            new Svg.Series("driver: started, not complete", COLORS[0], driver),
+            new Svg.Series("coordinator: live", COLORS[1], live),
+            new Svg.Series("coordinator: calls waiting", COLORS[2], waiting, true)), null, warmup)
+        + Svg.lineChart("Decided (accepted) per second", label, "tx per second", List.of(
+            new Svg.Series("decided", COLORS[3], decided)), null, warmup);
   }
 
   /** Percentiles on a log scale of 1 / (1 - p), as HdrHistogram plots them. */

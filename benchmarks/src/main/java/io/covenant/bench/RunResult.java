@@ -29,14 +29,20 @@ public record RunResult(
     Map<String, Long> errors,
     Verifier.Report verification,
     Cpu cpu,
+    StoreWrites storeWrites,
     Heap heap,
+    InFlight inFlight,
     List<Second> timeline,
     List<Percentile> decisionDistribution,
     List<Percentile> completionDistribution) {
 
-  /** What was run, and against what. */
+  /**
+   * What was run, and against what. {@code participantLatencyInWarmupMillis} and
+   * {@code participantLatencyAfterArrivalsMillis} are null when they equal {@code participantLatencyMillis}.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Setup(String mix, int branches, int payloadBytes, long participantLatencyMillis, double failureShare,
+  public record Setup(String mix, int branches, int payloadBytes, long participantLatencyMillis,
+      Long participantLatencyInWarmupMillis, Long participantLatencyAfterArrivalsMillis, double failureShare,
       String failAt, String arrival, Integer concurrency, Double ratePerSecond, double warmupSeconds,
       double durationSeconds, String target, String store, Boolean journalSync, Map<String, String> coordinatorSettings,
       String startedAt) {}
@@ -67,13 +73,25 @@ public record RunResult(
    *     {@code vmCores} of its other internal threads
    * @param otherProcessesCores average cores the rest of the machine used meanwhile ({@code /proc/stat}
    *     minus this process, or minus nothing for a remote target): above a few tenths, the run
-   *     competed with other work and its figures are disturbed
+   *     competed with other work and its figures are disturbed; on a SQL store, the database
+   *     server's processes are not counted in it but in {@code databaseCores}
+   * @param databaseCores average cores of the PostgreSQL / MariaDB / MySQL server processes on this
+   *     machine (all their work, other clients' included)
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Cpu(String method, Double coordinatorMicrosPerTx, Double coordinatorWithJvmMicrosPerTx,
       Double coordinatorCores, Double benchCores, Double jvmNativeCores, Double processCores,
-      Double otherProcessesCores, Double gcCores, Double jitCores, Double vmCores,
+      Double otherProcessesCores, Double databaseCores, Double gcCores, Double jitCores, Double vmCores,
       List<Map.Entry<String, Long>> topThreadsMillis) {}
+
+  /**
+   * The coordinator's durable writes in the window, by kind ({@code create}, {@code update}).
+   *
+   * @param perSecond writes per second
+   * @param meanMillis mean time from the store call to its durable answer (batching, queueing and
+   *     the database's commit included)
+   */
+  public record StoreWrites(String method, Map<String, Double> perSecond, Map<String, Double> meanMillis) {}
 
   /**
    * @param coordinatorBytes the coordinator's live heap at the end: heap used after a full GC with
@@ -84,10 +102,38 @@ public record RunResult(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Heap(String method, Long coordinatorBytes, Long processAfterGcBytes, Long maxBytes) {}
 
-  /** One second of the run; {@code inWindow} false for the warm-up and the drain. */
+  /**
+   * What was in flight at the end of the measured window, before the drain (workloads with
+   * {@code inFlightProbe: true}).
+   *
+   * @param driverInFlight transactions the driver had started and not seen complete
+   * @param undecided of those, the ones whose durable answer (saga 201, commit 200) had not arrived
+   * @param coordinatorLive the coordinator's {@code covenant.transactions.live}: unfinished transactions it drives
+   * @param coordinatorCallsWaiting its {@code covenant.participant.calls.waiting}: calls queued behind
+   *     {@code participant.callsInFlightMax}
+   * @param processHeapAfterGcBytes in-process: the whole JVM's heap used after a full GC at that moment
+   * @param benchRecordsBytes in-process: the benchmark's own records of the run (its ledger), measured
+   *     at the end as the heap freed by dropping them
+   * @param baselineBytes in-process: heap used after a full GC once the coordinator was closed
+   * @param coordinatorBytes in-process: {@code processHeapAfterGc - benchRecords - baseline}, the
+   *     coordinator's live heap with those transactions in flight; remote: the coordinator's
+   *     {@code jvm_memory_used_bytes{area="heap"}} (not after a GC, so an upper bound)
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record InFlight(String method, long driverInFlight, long undecided, Double coordinatorLive,
+      Double coordinatorCallsWaiting, Long processHeapAfterGcBytes, Long benchRecordsBytes, Long baselineBytes,
+      Long coordinatorBytes) {}
+
+  /**
+   * One second of the run; {@code inWindow} false for the warm-up and the drain. Latencies are of
+   * the transactions due in that second; {@code decided} and {@code completed} count what was
+   * decided or completed during it. {@code inFlight} (the driver's) and the coordinator's gauges
+   * are sampled once in the second, null when not sampled.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Second(int second, boolean inWindow, long started, long decided, long completed, long failed,
       double decisionP50, double decisionP99, double decisionMax, double completionP50, double completionP99,
-      double completionMax) {}
+      double completionMax, Integer inFlight, Double coordinatorLive, Double coordinatorCallsWaiting) {}
 
   public record Percentile(double percentile, double millis) {}
 }

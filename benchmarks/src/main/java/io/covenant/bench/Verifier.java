@@ -48,6 +48,11 @@ import java.util.regex.Pattern;
  * participants have not seen its end; an <b>unexpected outcome</b> when it ended consistently
  * but not as planned (a transaction meant to commit that timed out and rolled back).
  *
+ * <p>A coordinator keeps at most {@code retention.finishedMax} finished transactions, so in a long
+ * run it may have purged some of those asked for. One it answers 404 for, whose participants saw a
+ * whole outcome, is counted as <b>purged</b> (and consistent: only the participants' side could be
+ * checked); one it does not know whose participants saw a partial outcome is inconsistent.
+ *
  * <p>Runs on a Vert.x context; the future completes there.
  */
 final class Verifier {
@@ -66,10 +71,11 @@ final class Verifier {
    * @param failedWithError of those, the ones the driver could not carry out (see the errors)
    * @param coordinatorUnfinished listed by the coordinator as still active, committing or rolling back
    * @param queried transactions whose final status was asked per gid
+   * @param purged of those asked, finished ones the coordinator no longer knew (retention)
    * @param examples a few gids per problem, with what is wrong
    */
   record Report(long transactions, long consistent, long inconsistent, long unfinished, long unexpectedOutcome,
-      long failedWithError, long coordinatorUnfinished, long queried, List<String> examples) {}
+      long failedWithError, long coordinatorUnfinished, long queried, long purged, List<String> examples) {}
 
   private final Vertx vertx;
   private final WebClient client;
@@ -196,6 +202,7 @@ final class Verifier {
     long unfinished = 0;
     long unexpected = 0;
     long errored = 0;
+    long purged = 0;
     Set<String> examples = new LinkedHashSet<>();
     for (TxRecord tx : records) {
       Verdict v = observe(tx);
@@ -221,6 +228,8 @@ final class Verifier {
         problem = "inconsistent: coordinator says committed; participants saw " + describe(o, v);
       } else if ("rolled_back".equals(status) && o != Observed.ROLLED_BACK && o != Observed.NONE) {
         problem = "inconsistent: coordinator says rolled_back; participants saw " + describe(o, v);
+      } else if ("not-found".equals(status) && (o == Observed.COMMITTED || o == Observed.ROLLED_BACK)) {
+        purged++; // ended as a whole at the participants, then purged by the coordinator's retention
       } else if ("not-found".equals(status) && o != Observed.NONE) {
         problem = "inconsistent: coordinator does not know the transaction; participants saw " + describe(o, v);
       } else if (o == Observed.INCOMPLETE && tx.error() == null) {
@@ -249,7 +258,7 @@ final class Verifier {
       }
     }
     return new Report(records.size(), consistent, inconsistent, unfinished, unexpected, errored,
-        unfinishedListed.size(), queried, List.copyOf(examples));
+        unfinishedListed.size(), queried, purged, List.copyOf(examples));
   }
 
   private static String describe(Observed o, Verdict v) {

@@ -30,11 +30,15 @@ import java.util.Set;
  * branches: 3                   # saga steps, or TCC / 2PC branches, per transaction (0..8)
  * payloadBytes: 128             # JSON payload of each branch / step
  * participantLatency: 0ms       # fixed time each participant takes to answer
+ * participantLatencyInWarmup: 0ms        # during the warm-up only (default: participantLatency)
+ * participantLatencyAfterArrivals: 0ms   # from the end of the arrivals on (default: participantLatency)
  * failure: {share: 0.1, at: last}  # transactions that must fail, and which branch refuses
  * arrival: {kind: closed, concurrency: 64}   # or {kind: open, rate: 2000}
  * warmup: 5s
  * duration: 30s
  * transactionTimeout: 60s       # TCC / 2PC timeoutMillis sent with begin
+ * inFlightProbe: false          # at the window's end: count what is in flight and measure the heap after a GC
+ * drainTimeout: 30s             # how long the run waits for transactions in flight after the window
  * }</pre>
  *
  * @param mix relative weights of the modes; at least one is positive
@@ -43,6 +47,16 @@ import java.util.Set;
  *     its action (the saga compensates), a TCC try is refused (the initiator rolls back), or a 2PC
  *     participant does not prepare (the initiator rolls back)
  * @param failAt which branch fails in a failing transaction
+ * @param participantLatencyInWarmup what the participants take during the warm-up; with participants
+ *     that slow down only in the measured window, the coordinator is warm (JIT) when the backlog
+ *     starts to grow
+ * @param participantLatencyAfterArrivals what the participants take once the arrivals have ended
+ *     (the end of the measured window): a participant that was slow recovers, so that a backlog
+ *     built up on purpose drains in bounded time
+ * @param inFlightProbe at the end of the window, before the drain: count the transactions in
+ *     flight (the driver's and the coordinator's {@code covenant.transactions.live}) and measure
+ *     the heap after a full GC; with it, the coordinator's gauges are also sampled every second
+ * @param drainTimeout how long the run waits, after the window, for the transactions in flight
  */
 public record Workload(
     String name,
@@ -56,7 +70,11 @@ public record Workload(
     Arrival arrival,
     Duration warmup,
     Duration duration,
-    Duration transactionTimeout) {
+    Duration transactionTimeout,
+    Duration participantLatencyInWarmup,
+    Duration participantLatencyAfterArrivals,
+    boolean inFlightProbe,
+    Duration drainTimeout) {
 
   /** Branch indexes are bits in a participant's record; see {@code TxRecord}. */
   public static final int BRANCHES_MAX = 8;
@@ -145,10 +163,20 @@ public record Workload(
     if (transactionTimeout.isNegative() || transactionTimeout.isZero()) {
       throw new IllegalArgumentException("transactionTimeout must be positive");
     }
+    if (participantLatencyInWarmup.isNegative()) {
+      throw new IllegalArgumentException("participantLatencyInWarmup must not be negative");
+    }
+    if (participantLatencyAfterArrivals.isNegative()) {
+      throw new IllegalArgumentException("participantLatencyAfterArrivals must not be negative");
+    }
+    if (drainTimeout.isNegative()) {
+      throw new IllegalArgumentException("drainTimeout must not be negative");
+    }
   }
 
   private static final Set<String> KEYS = Set.of("name", "description", "mix", "branches", "payloadBytes",
-      "participantLatency", "failure", "arrival", "warmup", "duration", "transactionTimeout");
+      "participantLatency", "participantLatencyInWarmup", "participantLatencyAfterArrivals", "failure", "arrival", "warmup", "duration",
+      "transactionTimeout", "inFlightProbe", "drainTimeout");
 
   /**
    * Reads a workload file. The name defaults to the file name without {@code .yaml}.
@@ -212,34 +240,48 @@ public record Workload(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("failure.at must be first, last or random");
     }
+    Duration participantLatency = duration(root, "participantLatency", Duration.ZERO);
+    JsonNode probe = root.path("inFlightProbe");
+    if (!probe.isMissingNode() && !probe.isBoolean()) {
+      throw new IllegalArgumentException("inFlightProbe must be true or false, got " + probe);
+    }
     return new Workload(
         text(root, "name", defaultName),
         text(root, "description", ""),
         mix,
         (int) number(root.path("branches"), "branches"),
         root.has("payloadBytes") ? (int) number(root.get("payloadBytes"), "payloadBytes") : 0,
-        duration(root, "participantLatency", Duration.ZERO),
+        participantLatency,
         failure.has("share") ? number(failure.get("share"), "failure.share") : 0,
         failAt,
         a,
         duration(root, "warmup", Duration.ofSeconds(5)),
         duration(root, "duration", Duration.ofSeconds(30)),
-        duration(root, "transactionTimeout", Duration.ofSeconds(60)));
+        duration(root, "transactionTimeout", Duration.ofSeconds(60)),
+        duration(root, "participantLatencyInWarmup", participantLatency),
+        duration(root, "participantLatencyAfterArrivals", participantLatency),
+        probe.asBoolean(false),
+        duration(root, "drainTimeout", Duration.ofSeconds(30)));
   }
 
   public Workload withArrival(Arrival a) {
     return new Workload(name, description, mix, branches, payloadBytes, participantLatency, failureShare, failAt, a,
-        warmup, duration, transactionTimeout);
+        warmup, duration, transactionTimeout, participantLatencyInWarmup, participantLatencyAfterArrivals, inFlightProbe, drainTimeout);
   }
 
   public Workload withWarmup(Duration d) {
     return new Workload(name, description, mix, branches, payloadBytes, participantLatency, failureShare, failAt,
-        arrival, d, duration, transactionTimeout);
+        arrival, d, duration, transactionTimeout, participantLatencyInWarmup, participantLatencyAfterArrivals, inFlightProbe, drainTimeout);
   }
 
   public Workload withDuration(Duration d) {
     return new Workload(name, description, mix, branches, payloadBytes, participantLatency, failureShare, failAt,
-        arrival, warmup, d, transactionTimeout);
+        arrival, warmup, d, transactionTimeout, participantLatencyInWarmup, participantLatencyAfterArrivals, inFlightProbe, drainTimeout);
+  }
+
+  public Workload withDrainTimeout(Duration d) {
+    return new Workload(name, description, mix, branches, payloadBytes, participantLatency, failureShare, failAt,
+        arrival, warmup, duration, transactionTimeout, participantLatencyInWarmup, participantLatencyAfterArrivals, inFlightProbe, d);
   }
 
   /** The modes with a positive weight, in a fixed order, with their cumulative share in (0, 1]. */

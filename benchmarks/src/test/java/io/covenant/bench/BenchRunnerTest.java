@@ -43,14 +43,48 @@ class BenchRunnerTest {
     assertThat(Files.readString(dir.resolve("report.html"))).contains("<svg").contains("Throughput against concurrency");
   }
 
+  @Test
+  void inFlightProbeCountsTheBacklogOfSlowParticipantsWhichThenDrains() throws Exception {
+    // Participants take 1 s during the arrivals, so sagas are still in flight at the probe;
+    // then they answer at once and the run ends with all of them verified.
+    Workload w = Workload.load(Path.of("workloads", "saga-100k-in-flight.yaml"))
+        .withArrival(Workload.Arrival.open(50))
+        .withWarmup(Duration.ofMillis(300))
+        .withDuration(Duration.ofMillis(1200));
+    RunResult r = new BenchRunner().run(options(w));
+
+    assertEndedConsistently(r);
+    RunResult.InFlight f = r.inFlight();
+    assertThat(f).isNotNull();
+    assertThat(f.driverInFlight()).isPositive();
+    assertThat(f.coordinatorLive()).isPositive();
+    assertThat(f.coordinatorBytes()).isNotNull();
+    assertThat(f.processHeapAfterGcBytes()).isPositive();
+    Path dir = Reports.write(out, r.workload(), Reports.environment("test"), List.of(r));
+    assertThat(Files.readString(dir.resolve("timeline.csv"))).contains("in_flight,coordinator_live");
+    assertThat(Files.readString(dir.resolve("report.html"))).contains("Transactions in flight");
+  }
+
+  @Test
+  void readsPrometheusSampleValuesWithExponentsAndSpecialValues() {
+    assertThat(BenchRunner.metricValue("6.58703E-5")).isEqualTo(6.58703E-5);
+    assertThat(BenchRunner.metricValue("12")).isEqualTo(12.0);
+    assertThat(BenchRunner.metricValue("+Inf")).isInfinite();
+    assertThat(BenchRunner.metricValue("NaN")).isNaN();
+    assertThat(BenchRunner.metricValue("garbage")).isNaN();
+  }
+
   private static RunResult runBriefly(String file) throws Exception {
     Workload w = Workload.load(Path.of("workloads", file))
         .withArrival(Workload.Arrival.open(50))
         .withWarmup(Duration.ofMillis(300))
         .withDuration(Duration.ofMillis(1700));
-    BenchRunner.Options options = new BenchRunner.Options(w, "inprocess", StoreKind.MEMORY, true, null,
-        Map.of("retry.initialBackoff", "10ms"), 1, 16, 10_000, Duration.ofSeconds(20), 50, 7, "127.0.0.1", null);
-    return new BenchRunner().run(options);
+    return new BenchRunner().run(options(w));
+  }
+
+  private static BenchRunner.Options options(Workload w) {
+    return new BenchRunner.Options(w, "inprocess", StoreKind.MEMORY, true, null,
+        Map.of("retry.initialBackoff", "10ms"), 1, 16, 10_000, Duration.ofSeconds(20), 50, 7, "127.0.0.1", null, null);
   }
 
   private static void assertEndedConsistently(RunResult r) {
