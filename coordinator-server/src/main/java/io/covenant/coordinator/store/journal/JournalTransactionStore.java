@@ -27,6 +27,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -184,6 +187,19 @@ public final class JournalTransactionStore implements TransactionStore {
     opener.start();
     return opened.future();
   }
+
+  /**
+   * Purges run on a thread of their own: removing a batch of records (the view's write lock, a
+   * delete record each) must not hold up the caller's event loop, where requests wait.
+   */
+  /** Transactions a purge removes under one hold of the view's write lock. */
+  static final int PURGE_CHUNK = 64;
+
+  private final ExecutorService purger = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "covenant-journal-purge");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** Where the load found a record torn by a crash at the end of the journal, if it did. */
   private final Optional<Long> tornRecordOffset;
@@ -437,19 +453,58 @@ public final class JournalTransactionStore implements TransactionStore {
     if (max <= 0) {
       return Future.succeededFuture(0);
     }
+    Promise<Integer> purged = Promise.promise();
+    try {
+      purger.execute(() -> purgeNow(finishedBefore, keepAtMost, max).onComplete(purged));
+    } catch (RejectedExecutionException e) {
+      return Future.failedFuture(new CovenantException(ErrorCode.STORE_UNAVAILABLE, "the journal store is closed"));
+    }
+    return purged.future();
+  }
+
+  /**
+   * The purge itself, on the purge thread, {@value #PURGE_CHUNK} transactions at a time: the view's
+   * write lock, which holds up the completion of every other write, is never held for long. Delete
+   * records are not fsynced on their own: a delete lost in a crash only brings a finished
+   * transaction back until the next purge.
+   */
+  private Future<Integer> purgeNow(Instant finishedBefore, int keepAtMost, int max) {
     List<Append> deletes = new ArrayList<>();
+    while (deletes.size() < max) {
+      int before = deletes.size();
+      CovenantException refused = purgeChunk(finishedBefore, keepAtMost, Math.min(PURGE_CHUNK, max - before), deletes);
+      if (refused != null) {
+        if (deletes.isEmpty()) {
+          return Future.failedFuture(refused);
+        }
+        break;
+      }
+      if (deletes.size() - before < Math.min(PURGE_CHUNK, max - before)) {
+        break; // nothing more is due, or an append failed
+      }
+    }
+    List<Future<Void>> written = new ArrayList<>(deletes.size());
+    for (Append delete : deletes) {
+      written.add(delete.issued());
+    }
+    int count = deletes.size();
+    return written.isEmpty() ? Future.succeededFuture(0) : Future.all(written).map(all -> count);
+  }
+
+  /** Removes up to {@code n} finished transactions and appends their deletes; a refusal if the store is closed. */
+  private CovenantException purgeChunk(Instant finishedBefore, int keepAtMost, int n, List<Append> deletes) {
     Lock writing = lifecycle.readLock();
     writing.lock();
     try {
       CovenantException refused = refusal();
       if (refused != null) {
-        return Future.failedFuture(refused);
+        return refused;
       }
       view.writeLock().lock();
       try {
         // No completion can change the durable view while this lock is held, so what is removed
         // here is exactly the durable state of each transaction.
-        for (GlobalTx tx : durable.removeFinished(finishedBefore, keepAtMost, max)) {
+        for (GlobalTx tx : durable.removeFinished(finishedBefore, keepAtMost, n)) {
           Append delete = new Append(tx.gid(), null);
           accepted.compute(tx.gid(), (gid, current) -> {
             if (current == null) {
@@ -462,7 +517,7 @@ public final class JournalTransactionStore implements TransactionStore {
             }
             delete.start(current.recordId(), 0);
             try {
-              journal.tryAppendDeleteRecord(current.recordId(), settings.sync(), delete, delete);
+              journal.tryAppendDeleteRecord(current.recordId(), false, delete, delete);
             } catch (Exception e) {
               delete.appendError = e;
               durable.put(tx);
@@ -483,12 +538,7 @@ public final class JournalTransactionStore implements TransactionStore {
     } finally {
       writing.unlock();
     }
-    List<Future<Void>> written = new ArrayList<>(deletes.size());
-    for (Append delete : deletes) {
-      written.add(delete.issued());
-    }
-    int count = deletes.size();
-    return written.isEmpty() ? Future.succeededFuture(0) : Future.all(written).map(all -> count);
+    return null;
   }
 
   /**
@@ -524,6 +574,7 @@ public final class JournalTransactionStore implements TransactionStore {
 
   /** Stops the journal and its files, fails appends it never completed, and unlocks the directory. */
   private Throwable stopQuietly() {
+    purger.shutdown();
     Throwable error = null;
     try {
       journal.stop();
