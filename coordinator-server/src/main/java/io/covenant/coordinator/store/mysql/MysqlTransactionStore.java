@@ -11,6 +11,7 @@ import io.covenant.coordinator.store.sql.Migrations;
 import io.covenant.coordinator.store.sql.SharedStoreSettings;
 import io.covenant.coordinator.store.sql.Sweeps;
 import io.covenant.coordinator.store.sql.SqlTx;
+import io.covenant.coordinator.store.sql.Term;
 import io.covenant.coordinator.store.sql.WriteBatcher;
 import io.covenant.coordinator.store.sql.WriteBatcher.Write;
 import io.covenant.protocol.CovenantException;
@@ -150,9 +151,7 @@ public final class MysqlTransactionStore implements TransactionStore {
   private final ExecutorService workers;
   private final WriteBatcher batcher;
   /** The term this store writes as; replaced when the lease had expired at a heartbeat. */
-  private volatile long epoch;
-  /** The lease of {@link #epoch} expired; the next heartbeat begins a new term. */
-  private volatile boolean expired;
+  private final Term term;
   private final Sweeps sweeps = new Sweeps();
   private volatile boolean closed;
   private Future<Void> closing;
@@ -213,13 +212,15 @@ public final class MysqlTransactionStore implements TransactionStore {
       throw e;
     }
     warnIfNotDurable();
+    long first;
     try {
-      epoch = register();
+      first = register();
     } catch (SQLException e) {
       pool.close();
       throw new CovenantException(ErrorCode.STORE_UNAVAILABLE, "registering this coordinator on " + where + " failed: "
           + SqlTx.describe(e), null, e);
     }
+    term = new Term(log, settings.location(), shared.instanceId(), first);
     AtomicInteger threads = new AtomicInteger();
     workers = new ThreadPoolExecutor(settings.poolSize(), settings.poolSize(), 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(), r -> {
@@ -234,7 +235,7 @@ public final class MysqlTransactionStore implements TransactionStore {
         .addKeyValue("migrationsApplied", applied)
         .addKeyValue("poolSize", settings.poolSize())
         .addKeyValue("instanceId", shared.instanceId())
-        .addKeyValue("epoch", epoch)
+        .addKeyValue("epoch", term.epoch())
         .log();
   }
 
@@ -431,19 +432,19 @@ public final class MysqlTransactionStore implements TransactionStore {
   @Override
   public Future<Void> create(GlobalTx tx) {
     CovenantException refused = refuseGid(tx.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.create(tx, epoch);
+    return refused != null ? Future.failedFuture(refused) : batcher.create(tx, term.epoch());
   }
 
   @Override
   public Future<Void> update(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion, epoch);
+    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion, term.epoch());
   }
 
   @Override
   public Future<Void> takeOver(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion, epoch);
+    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion, term.epoch());
   }
 
   private static CovenantException refuseGid(String gid) {
@@ -735,7 +736,7 @@ public final class MysqlTransactionStore implements TransactionStore {
   public Future<List<GlobalTx>> loadUnfinished() {
     return onWorker("loading unfinished transactions", c -> {
       try (PreparedStatement ps = c.prepareStatement(LOAD_UNFINISHED)) {
-        ps.setLong(1, epoch);
+        ps.setLong(1, term.epoch());
         return decodeAll(ps);
       }
     });
@@ -746,7 +747,7 @@ public final class MysqlTransactionStore implements TransactionStore {
     return onWorker("reading gid " + gid, c -> {
       try (PreparedStatement ps = c.prepareStatement(FIND_OWNED)) {
         ps.setString(1, gid);
-        ps.setLong(2, epoch);
+        ps.setLong(2, term.epoch());
         List<GlobalTx> found = decodeAll(ps);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
       }
@@ -762,27 +763,17 @@ public final class MysqlTransactionStore implements TransactionStore {
 
   @Override
   public Future<Boolean> heartbeat() {
-    long term = epoch;
-    return onWorker("renewing the lease of epoch " + term, c -> {
-      if (expired) {
-        long next = register(c);
-        epoch = next;
-        expired = false;
-        log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
-            .addKeyValue("expiredEpoch", term).addKeyValue("epoch", next).log("began a new term");
+    long current = term.epoch();
+    return onWorker("renewing the lease of epoch " + current, c -> {
+      if (term.expired()) {
+        term.began(register(c));
         return true;
       }
       try (PreparedStatement ps = c.prepareStatement(HEARTBEAT)) {
-        ps.setLong(1, term);
+        ps.setLong(1, current);
         ps.setLong(2, shared.heartbeatExpiry().toNanos() / 1000);
-        if (ps.executeUpdate() == 1) {
-          return true;
-        }
+        return term.renewal(current, ps.executeUpdate() == 1);
       }
-      expired = true;
-      log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
-          .addKeyValue("epoch", term).log("this coordinator's lease had expired; its transactions are orphans now");
-      return false;
     });
   }
 
@@ -792,7 +783,7 @@ public final class MysqlTransactionStore implements TransactionStore {
       return Future.succeededFuture(List.of());
     }
     long expiryMicros = shared.heartbeatExpiry().toNanos() / 1000;
-    long term = epoch;
+    long current = term.epoch();
     return onWorker("adopting orphaned transactions", c -> {
       List<Long> dead = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(DEAD_TERMS)) {
@@ -808,7 +799,7 @@ public final class MysqlTransactionStore implements TransactionStore {
         ofDead.append(" OR owner_epoch IN (").append(String.join(", ", java.util.Collections.nCopies(dead.size(), "?"))).append(')');
       }
       ofDead.append(") LIMIT ? FOR UPDATE SKIP LOCKED");
-      List<GlobalTx> adopted = adopt(c, ofDead.toString(), term, ps -> {
+      List<GlobalTx> adopted = adopt(c, ofDead.toString(), current, ps -> {
         int i = 1;
         for (Long e : dead) {
           ps.setLong(i++, e);
@@ -818,7 +809,7 @@ public final class MysqlTransactionStore implements TransactionStore {
       if (adopted.size() < max) {
         if (sweeps.due()) {
           int left = max - adopted.size();
-          adopted.addAll(adopt(c, SWEEP, term, ps -> {
+          adopted.addAll(adopt(c, SWEEP, current, ps -> {
             ps.setLong(1, expiryMicros);
             ps.setInt(2, left);
           }));
@@ -883,21 +874,20 @@ public final class MysqlTransactionStore implements TransactionStore {
 
   @Override
   public Future<Void> resign() {
-    long term = epoch;
-    return onWorker("ending the term of epoch " + term, c -> {
+    long current = term.epoch();
+    return onWorker("ending the term of epoch " + current, c -> {
       try (PreparedStatement ps = c.prepareStatement(RESIGN)) {
-        ps.setLong(1, term);
+        ps.setLong(1, current);
         ps.executeUpdate();
       }
-      log.atInfo().addKeyValue("location", settings.location()).addKeyValue("epoch", term)
-          .log("this coordinator resigned: its unfinished transactions are orphans for the others to adopt");
+      term.resigned(current);
       return null;
     });
   }
 
   /** The epoch of this store's current term. */
   long epoch() {
-    return epoch;
+    return term.epoch();
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.covenant.coordinator.store.sql.Migrations;
 import io.covenant.coordinator.store.sql.SharedStoreSettings;
 import io.covenant.coordinator.store.sql.Sweeps;
 import io.covenant.coordinator.store.sql.SqlTx;
+import io.covenant.coordinator.store.sql.Term;
 import io.covenant.coordinator.store.sql.WriteBatcher;
 import io.covenant.coordinator.store.sql.WriteBatcher.Write;
 import io.covenant.protocol.CovenantException;
@@ -168,9 +169,7 @@ public final class PostgresTransactionStore implements TransactionStore {
   private final SqlClient client;
   private final WriteBatcher batcher;
   /** The term this store writes as; replaced when the lease had expired at a heartbeat. */
-  private volatile long epoch;
-  /** The lease of {@link #epoch} expired; the next heartbeat begins a new term. */
-  private volatile boolean expired;
+  private final Term term;
   private final Sweeps sweeps = new Sweeps();
   private volatile boolean closed;
   private Future<Void> closing;
@@ -182,7 +181,7 @@ public final class PostgresTransactionStore implements TransactionStore {
     this.shared = shared;
     this.where = "PostgreSQL at " + settings.location();
     this.client = client;
-    this.epoch = epoch;
+    this.term = new Term(log, settings.location(), shared.instanceId(), epoch);
     this.batcher = new WriteBatcher(settings.writeBatchMax(), settings.poolSize(), this::writeBatch, "postgres store");
   }
 
@@ -400,19 +399,19 @@ public final class PostgresTransactionStore implements TransactionStore {
   @Override
   public Future<Void> create(GlobalTx tx) {
     CovenantException refused = refuseGid(tx.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.create(tx, epoch);
+    return refused != null ? Future.failedFuture(refused) : batcher.create(tx, term.epoch());
   }
 
   @Override
   public Future<Void> update(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion, epoch);
+    return refused != null ? Future.failedFuture(refused) : batcher.update(next, expectedVersion, term.epoch());
   }
 
   @Override
   public Future<Void> takeOver(GlobalTx next, long expectedVersion) {
     CovenantException refused = refuseGid(next.gid());
-    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion, epoch);
+    return refused != null ? Future.failedFuture(refused) : batcher.takeOver(next, expectedVersion, term.epoch());
   }
 
   /** PostgreSQL text cannot hold NUL: refuse such a gid alone rather than fail the batch it would share. */
@@ -583,12 +582,12 @@ public final class PostgresTransactionStore implements TransactionStore {
 
   @Override
   public Future<List<GlobalTx>> loadUnfinished() {
-    return read("loading unfinished transactions", LOAD_UNFINISHED, Tuple.of(epoch), this::decodeAll);
+    return read("loading unfinished transactions", LOAD_UNFINISHED, Tuple.of(term.epoch()), this::decodeAll);
   }
 
   @Override
   public Future<Optional<GlobalTx>> findOwned(String gid) {
-    return read("reading gid " + gid, FIND_OWNED, Tuple.of(gid, epoch), rows -> {
+    return read("reading gid " + gid, FIND_OWNED, Tuple.of(gid, term.epoch()), rows -> {
       for (Row r : rows) {
         return Optional.of(decode(r));
       }
@@ -605,29 +604,18 @@ public final class PostgresTransactionStore implements TransactionStore {
 
   @Override
   public Future<Boolean> heartbeat() {
-    long term = epoch;
-    if (expired) {
+    if (term.expired()) {
       return register(client, shared).transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(SqlTx.unavailable(where, "beginning a new term", null, ar.cause()));
         }
-        epoch = ar.result();
-        expired = false;
-        log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
-            .addKeyValue("expiredEpoch", term).addKeyValue("epoch", ar.result()).log("began a new term");
+        term.began(ar.result());
         return Future.succeededFuture(true);
       });
     }
-    return read("renewing the lease of epoch " + term, HEARTBEAT, Tuple.of(term, shared.heartbeatExpiry().toMillis()),
-        RowSet::rowCount).map(renewed -> {
-          if (renewed == 1) {
-            return true;
-          }
-          expired = true;
-          log.atWarn().addKeyValue("location", settings.location()).addKeyValue("instanceId", shared.instanceId())
-              .addKeyValue("epoch", term).log("this coordinator's lease had expired; its transactions are orphans now");
-          return false;
-        });
+    long current = term.epoch();
+    return read("renewing the lease of epoch " + current, HEARTBEAT, Tuple.of(current, shared.heartbeatExpiry().toMillis()),
+        RowSet::rowCount).map(renewed -> term.renewal(current, renewed == 1));
   }
 
   @Override
@@ -636,13 +624,13 @@ public final class PostgresTransactionStore implements TransactionStore {
       return Future.succeededFuture(List.of());
     }
     long expiry = shared.heartbeatExpiry().toMillis();
-    long term = epoch;
+    long current = term.epoch();
     return read("finding expired coordinators", DEAD_TERMS, Tuple.of(expiry), rows -> {
       List<Long> dead = new ArrayList<>();
       rows.forEach(r -> dead.add(r.getLong(0)));
       return dead.toArray(Long[]::new);
     }).compose(dead -> read("adopting orphaned transactions", ADOPT_FROM,
-        tuple(shared.instanceId(), term, dead, max), this::decodeAll))
+        tuple(shared.instanceId(), current, dead, max), this::decodeAll))
         .compose(adopted -> {
           if (adopted.size() >= max) {
             return Future.succeededFuture(adopted);
@@ -650,7 +638,7 @@ public final class PostgresTransactionStore implements TransactionStore {
           Future<List<GlobalTx>> swept = Future.succeededFuture(List.of());
           if (sweeps.due()) {
             swept = read("sweeping for orphaned transactions", SWEEP,
-                Tuple.of(shared.instanceId(), term, expiry, max - adopted.size()), this::decodeAll);
+                Tuple.of(shared.instanceId(), current, expiry, max - adopted.size()), this::decodeAll);
           }
           return swept.compose(more -> read("forgetting expired coordinators", REAP, Tuple.of(expiry), RowSet::rowCount)
               .map(reaped -> {
@@ -663,18 +651,17 @@ public final class PostgresTransactionStore implements TransactionStore {
 
   @Override
   public Future<Void> resign() {
-    long term = epoch;
-    return read("ending the term of epoch " + term, RESIGN, Tuple.of(term),
+    long current = term.epoch();
+    return read("ending the term of epoch " + current, RESIGN, Tuple.of(current),
         RowSet::rowCount).map(n -> {
-          log.atInfo().addKeyValue("location", settings.location()).addKeyValue("epoch", term)
-              .log("this coordinator resigned: its unfinished transactions are orphans for the others to adopt");
+          term.resigned(current);
           return null;
         });
   }
 
   /** The epoch of this store's current term. */
   long epoch() {
-    return epoch;
+    return term.epoch();
   }
 
   @Override
