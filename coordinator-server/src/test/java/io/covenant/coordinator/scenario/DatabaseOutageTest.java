@@ -19,7 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The database goes away while a coordinator runs (issue #3): a {@link TcpProxy} between the
@@ -33,16 +34,10 @@ class DatabaseOutageTest {
   static final Duration BOUND = Duration.ofSeconds(90);
   static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
 
-  @Test
-  void onPostgresNothingAcknowledgedIsLostAcrossACutAndWorkResumesWhenItHeals() throws Exception {
-    try (TestDb db = new TestDb.Postgres()) {
-      ridesOutACut(db);
-    }
-  }
-
-  @Test
-  void onMariadbNothingAcknowledgedIsLostAcrossACutAndWorkResumesWhenItHeals() throws Exception {
-    try (TestDb db = new TestDb.Mariadb()) {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(TestDb.Kind.class)
+  void nothingAcknowledgedIsLostAcrossACutAndWorkResumesWhenItHeals(TestDb.Kind database) throws Exception {
+    try (TestDb db = database.open()) {
       ridesOutACut(db);
     }
   }
@@ -91,16 +86,10 @@ class DatabaseOutageTest {
     }
   }
 
-  @Test
-  void onPostgresAHalfOpenConnectionCannotHangRequests() throws Exception {
-    try (TestDb db = new TestDb.Postgres()) {
-      answersThroughAHalfOpenConnection(db);
-    }
-  }
-
-  @Test
-  void onMariadbAHalfOpenConnectionCannotHangRequests() throws Exception {
-    try (TestDb db = new TestDb.Mariadb()) {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(TestDb.Kind.class)
+  void aHalfOpenConnectionCannotHangRequests(TestDb.Kind database) throws Exception {
+    try (TestDb db = database.open()) {
       answersThroughAHalfOpenConnection(db);
     }
   }

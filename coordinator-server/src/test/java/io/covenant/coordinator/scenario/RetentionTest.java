@@ -10,7 +10,8 @@ import io.covenant.coordinator.testkit.TestParticipant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Finished transactions are forgotten once {@code retention.finished} has passed (issue #3), by
@@ -21,16 +22,10 @@ import org.junit.jupiter.api.Test;
 class RetentionTest {
   static final Duration BOUND = Duration.ofSeconds(30);
 
-  @Test
-  void onPostgresFinishedTransactionsArePurgedAfterTheRetentionAndUnfinishedOnesStay() throws Exception {
-    try (TestDb db = new TestDb.Postgres()) {
-      purges(db);
-    }
-  }
-
-  @Test
-  void onMariadbFinishedTransactionsArePurgedAfterTheRetentionAndUnfinishedOnesStay() throws Exception {
-    try (TestDb db = new TestDb.Mariadb()) {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(TestDb.Kind.class)
+  void finishedTransactionsArePurgedAfterTheRetentionAndUnfinishedOnesStay(TestDb.Kind database) throws Exception {
+    try (TestDb db = database.open()) {
       purges(db);
     }
   }

@@ -20,7 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Two coordinators on one database (issue #3), end to end, on PostgreSQL and on MariaDB: the
@@ -36,16 +37,10 @@ class SharedDatabaseTest {
 
   // --- a crash in the middle of phase 2 --------------------------------------------------------
 
-  @Test
-  void onPostgresTheSurvivorFinishesEveryTransactionOfACoordinatorThatCrashedInPhaseTwo() throws Exception {
-    try (TestDb db = new TestDb.Postgres()) {
-      survivorFinishesEverything(db);
-    }
-  }
-
-  @Test
-  void onMariadbTheSurvivorFinishesEveryTransactionOfACoordinatorThatCrashedInPhaseTwo() throws Exception {
-    try (TestDb db = new TestDb.Mariadb()) {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(TestDb.Kind.class)
+  void theSurvivorFinishesEveryTransactionOfACoordinatorThatCrashedInPhaseTwo(TestDb.Kind database) throws Exception {
+    try (TestDb db = database.open()) {
       survivorFinishesEverything(db);
     }
   }
@@ -163,16 +158,10 @@ class SharedDatabaseTest {
 
   // --- fencing a paused coordinator ------------------------------------------------------------
 
-  @Test
-  void onPostgresACoordinatorPausedPastItsLeaseCannotOverwriteTheAdopter() throws Exception {
-    try (TestDb db = new TestDb.Postgres()) {
-      pausedOwnerIsFenced(db);
-    }
-  }
-
-  @Test
-  void onMariadbACoordinatorPausedPastItsLeaseCannotOverwriteTheAdopter() throws Exception {
-    try (TestDb db = new TestDb.Mariadb()) {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(TestDb.Kind.class)
+  void aCoordinatorPausedPastItsLeaseCannotOverwriteTheAdopter(TestDb.Kind database) throws Exception {
+    try (TestDb db = database.open()) {
       pausedOwnerIsFenced(db);
     }
   }
@@ -234,16 +223,10 @@ class SharedDatabaseTest {
 
   // --- a load balancer in front ----------------------------------------------------------------
 
-  @Test
-  void onPostgresRequestsOfOneTransactionMayReachEitherCoordinator() throws Exception {
-    try (TestDb db = new TestDb.Postgres()) {
-      requestsAlternate(db);
-    }
-  }
-
-  @Test
-  void onMariadbRequestsOfOneTransactionMayReachEitherCoordinator() throws Exception {
-    try (TestDb db = new TestDb.Mariadb()) {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(TestDb.Kind.class)
+  void requestsOfOneTransactionMayReachEitherCoordinator(TestDb.Kind database) throws Exception {
+    try (TestDb db = database.open()) {
       requestsAlternate(db);
     }
   }

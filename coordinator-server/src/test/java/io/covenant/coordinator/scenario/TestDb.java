@@ -26,6 +26,15 @@ import java.util.regex.Pattern;
  * tests check against.
  */
 interface TestDb extends AutoCloseable {
+  /** The databases a scenario runs on, for {@code @EnumSource}. */
+  enum Kind {
+    POSTGRES, MARIADB;
+
+    TestDb open() throws Exception {
+      return this == POSTGRES ? new Postgres() : new Mariadb();
+    }
+  }
+
   Duration HEARTBEAT = Duration.ofMillis(250);
   Duration EXPIRY = Duration.ofMillis(1500);
 
