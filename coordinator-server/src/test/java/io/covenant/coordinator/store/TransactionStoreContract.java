@@ -63,6 +63,16 @@ public abstract class TransactionStoreContract {
     throw new UnsupportedOperationException("this store is not shared by coordinators");
   }
 
+  /** For a shared store: deletes the row of {@code sharing}'s term, as a coordinator gone for good leaves it. */
+  protected void forgetTerm(TransactionStore sharing) throws Exception {
+    throw new UnsupportedOperationException("this store is not shared by coordinators");
+  }
+
+  /** For a shared store: clears every transaction's owner, as schema version 1 (before ownership) left them. */
+  protected void clearOwners() throws Exception {
+    throw new UnsupportedOperationException("this store is not shared by coordinators");
+  }
+
   /** What reads do once a durable store is closed: answer from memory, or fail. */
   protected void assertReadsAfterClose(GlobalTx stored) throws Exception {
     throw new UnsupportedOperationException("a durable store says what its reads do after close");
@@ -613,6 +623,41 @@ public abstract class TransactionStoreContract {
         .isEqualTo(ErrorCode.CONCURRENT_UPDATE);
     assertThat(stored("order-1")).isEqualTo(committing);
     assertThat(await(store.findOwned("order-1"))).contains(committing);
+  }
+
+  @Test
+  void aTransactionWhoseTermRowIsGoneIsAdoptedByTheSweep() throws Exception {
+    assumeTrue(store.isShared(), "a single-owner store has no terms");
+    TransactionStore gone = openSharing(Duration.ofMinutes(1));
+    try {
+      GlobalTx tx = TxFixtures.active("late-write", T0);
+      await(gone.create(tx));
+      forgetTerm(gone);
+      TransactionStore adopter = openSharing(Duration.ofMinutes(1)); // its first adoption sweeps
+      try {
+        assertThat(await(adopter.adoptOrphans(10))).containsExactly(tx);
+        assertThat(failureOf(gone.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1))).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+      } finally {
+        await(adopter.close());
+      }
+    } finally {
+      await(gone.close());
+    }
+  }
+
+  @Test
+  void aTransactionStoredBeforeOwnershipExistedIsAdoptedAtStart() throws Exception {
+    assumeTrue(store.isShared(), "a single-owner store has no owners");
+    GlobalTx tx = TxFixtures.active("from-v1", T0);
+    await(store.create(tx));
+    clearOwners();
+    TransactionStore next = openSharing(Duration.ofMinutes(1));
+    try {
+      assertThat(await(next.adoptOrphans(10))).containsExactly(tx);
+      await(next.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1));
+    } finally {
+      await(next.close());
+    }
   }
 
   @Test

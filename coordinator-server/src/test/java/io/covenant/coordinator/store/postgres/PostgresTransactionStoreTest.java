@@ -233,36 +233,13 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
     assertThat(await(store.find("saga-1"))).contains(failing); // the body keeps every nanosecond
   }
 
-  @Test
-  void aTransactionWhoseTermRowIsGoneIsAdoptedByTheSweep() throws Exception {
-    TransactionStore gone = openSharing(Duration.ofMinutes(1));
-    try {
-      GlobalTx tx = TxFixtures.active("late-write", T0);
-      await(gone.create(tx));
-      sql("DELETE FROM " + schema + ".covenant_coordinators WHERE epoch = " + ((PostgresTransactionStore) gone).epoch());
-      TransactionStore adopter = openSharing(Duration.ofMinutes(1)); // its first adoption sweeps
-      try {
-        assertThat(await(adopter.adoptOrphans(10))).containsExactly(tx);
-        assertThat(failureOf(gone.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1))).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
-      } finally {
-        await(adopter.close());
-      }
-    } finally {
-      await(gone.close());
-    }
+  @Override
+  protected void forgetTerm(TransactionStore sharing) throws Exception {
+    sql("DELETE FROM " + schema + ".covenant_coordinators WHERE epoch = " + ((PostgresTransactionStore) sharing).epoch());
   }
 
-  @Test
-  void aTransactionStoredBeforeOwnershipExistedIsAdoptedAtStart() throws Exception {
-    GlobalTx tx = TxFixtures.active("from-v1", T0);
-    await(store.create(tx));
-    sql("UPDATE " + schema + ".covenant_transactions SET owner_id = NULL, owner_epoch = NULL"); // as schema version 1 left it
-    TransactionStore next = openSharing(Duration.ofMinutes(1));
-    try {
-      assertThat(await(next.adoptOrphans(10))).containsExactly(tx);
-      await(next.update(TxFixtures.touched(tx, T0.plusSeconds(1)), 1));
-    } finally {
-      await(next.close());
-    }
+  @Override
+  protected void clearOwners() throws Exception {
+    sql("UPDATE " + schema + ".covenant_transactions SET owner_id = NULL, owner_epoch = NULL");
   }
 }
