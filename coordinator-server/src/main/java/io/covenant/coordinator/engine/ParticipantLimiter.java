@@ -61,14 +61,7 @@ final class ParticipantLimiter {
    * written. Found by scanning, not by parsing a {@code URI}: this runs twice per call.
    */
   static String key(String url) {
-    int start = url.indexOf("://");
-    if (start < 0) {
-      return url;
-    }
-    int end = start + 3;
-    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
-      end++;
-    }
-    return url.substring(0, end).toLowerCase(Locale.ROOT);
+    int start = UrlAuthority.start(url);
+    return start < 0 ? url : url.substring(0, UrlAuthority.end(url, start)).toLowerCase(Locale.ROOT);
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.covenant.coordinator.core.Call;
 import io.covenant.coordinator.engine.CallResult;
 import io.covenant.coordinator.engine.ParticipantTransport;
+import io.covenant.coordinator.engine.UrlAuthority;
 import io.covenant.protocol.Headers;
 import io.covenant.protocol.Op;
 import io.vertx.core.Future;
@@ -166,15 +167,11 @@ public final class WebClientTransport implements ParticipantTransport {
    * scanning, not by parsing a {@code URI}: this runs for every call.
    */
   static boolean hasLiteralHost(String url) {
-    int start = url.indexOf("://");
+    int start = UrlAuthority.start(url);
     if (start < 0) {
       return false;
     }
-    start += 3;
-    int end = start;
-    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
-      end++;
-    }
+    int end = UrlAuthority.end(url, start);
     int at = url.lastIndexOf('@', end - 1);
     if (at >= start) {
       start = at + 1;
