@@ -36,8 +36,10 @@ import io.vertx.ext.web.handler.HttpException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -95,6 +97,8 @@ public final class HttpApi {
   private final Engine engine;
   private final Clock clock;
   private final PrometheusMeterRegistry registry;
+  /** The timers of {@link #measure}, found without building a meter id on every request. */
+  private final Map<RequestTags, Timer> requestTimers = new ConcurrentHashMap<>();
   private final Requests requests;
   private final long bodyBytesMax;
   private final ApiTokens tokens;
@@ -571,14 +575,22 @@ public final class HttpApi {
     ctx.addEndHandler(ar -> {
       String route = ctx.get(ROUTE_KEY);
       String method = ctx.request().method().name();
-      Timer.builder("covenant.http.requests")
-          .description("HTTP API requests and their latency")
-          .tag("method", METHODS.contains(method) ? method : "other")
-          .tag("route", route == null ? "unmatched" : route)
-          .tag("status", Integer.toString(ctx.response().getStatusCode()))
-          .register(registry)
-          .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+      RequestTags tags = new RequestTags(METHODS.contains(method) ? method : "other", route == null ? "unmatched" : route,
+          ctx.response().getStatusCode());
+      requestTimers.computeIfAbsent(tags, this::requestTimer).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     });
     ctx.next();
+  }
+
+  /** The tags of one {@code covenant.http.requests} timer; a bounded set (methods x route templates x statuses). */
+  private record RequestTags(String method, String route, int status) {}
+
+  private Timer requestTimer(RequestTags tags) {
+    return Timer.builder("covenant.http.requests")
+        .description("HTTP API requests and their latency")
+        .tag("method", tags.method())
+        .tag("route", tags.route())
+        .tag("status", Integer.toString(tags.status()))
+        .register(registry);
   }
 }

@@ -261,12 +261,23 @@ class HttpApiTest {
       Response ready = expect(api.get("/health/ready"), 200);
       assertThat(ready.body().get("status").asText()).isEqualTo("UP");
 
+      String begins = "covenant_http_requests_seconds_count{method=\"POST\",route=\"/v1/transactions\",status=\"201\"}";
       begin("tcc");
       Response metrics = expect(api.get("/metrics"), 200);
       assertThat(metrics.contentType()).startsWith("text/plain; version=0.0.4");
       assertThat(metrics.raw()).contains("covenant_transactions_begun_total{mode=\"tcc\"}")
           .contains("covenant_transactions_live")
-          .contains("covenant_http_requests_seconds_count{method=\"POST\",route=\"/v1/transactions\",status=\"201\"}");
+          .contains(begins);
+      double before = sample(metrics.raw(), begins);
+      begin("tcc");
+      begin("tcc");
+      assertThat(sample(expect(api.get("/metrics"), 200).raw(), begins)).isEqualTo(before + 2);
+    }
+
+    /** The value of the Prometheus sample named (with its labels) {@code series}. */
+    private static double sample(String scrape, String series) {
+      return scrape.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+          .findFirst().orElseThrow();
     }
   }
 
