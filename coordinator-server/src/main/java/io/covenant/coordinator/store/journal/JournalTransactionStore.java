@@ -63,11 +63,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two views of each transaction are kept in memory:
  * <ul>
- *   <li><b>accepted</b> (gid → record id, latest accepted value): where the compare-and-set of
- *       {@code create} and {@code update} is decided, against the newest accepted version, so that
- *       an update on top of one still being written works. The append is issued inside the same
- *       per-gid map lock, so the journal receives the changes of one transaction in the order in
- *       which they won their compare-and-set.</li>
+ *   <li><b>accepted</b> (gid → record id, version of the newest accepted change): where the
+ *       compare-and-set of {@code create} and {@code update} is decided, against the newest accepted
+ *       version, so that an update on top of one still being written works. The append is issued
+ *       inside the same per-gid map lock, so the journal receives the changes of one transaction in
+ *       the order in which they won their compare-and-set. It holds no transaction: a retained
+ *       finished one would otherwise keep its whole object graph alive.</li>
  *   <li><b>durable</b> (an {@link InMemoryIndex}): what {@code find}, {@code list} and
  *       {@code loadUnfinished} show. A value enters it only from its completion callback, so a
  *       reader never sees a state that a crash could take back.</li>
@@ -158,10 +159,11 @@ public final class JournalTransactionStore implements TransactionStore {
   /**
    * The accepted state of one transaction.
    *
+   * @param version the version of the newest accepted change: all the compare-and-set needs
    * @param latestSeq sequence number of the newest accepted change (per gid, from 0 at load)
    * @param durableSeq sequence number of the newest change the durable view shows
    */
-  private record Accepted(long recordId, GlobalTx latest, long latestSeq, long durableSeq) {}
+  private record Accepted(long recordId, long version, long latestSeq, long durableSeq) {}
 
   /**
    * Opens (creating it if needed) the journal in {@code settings.directory()} and replays it. The
@@ -320,6 +322,7 @@ public final class JournalTransactionStore implements TransactionStore {
   /** Fills both views from the replayed records; returns how many transactions are unfinished. */
   private int rebuild(Replay replay) throws Exception {
     Map<String, Long> recordOf = new HashMap<>();
+    Map<String, GlobalTx> latest = new HashMap<>();
     List<Long> stale = new ArrayList<>();
     for (Map.Entry<Long, RecordInfo> e : replay.live.entrySet()) {
       RecordInfo info = e.getValue();
@@ -341,10 +344,11 @@ public final class JournalTransactionStore implements TransactionStore {
         }
       }
       recordOf.put(tx.gid(), info.id);
-      accepted.put(tx.gid(), new Accepted(info.id, tx, 0, 0));
+      accepted.put(tx.gid(), new Accepted(info.id, tx.version(), 0, 0));
+      latest.put(tx.gid(), tx);
     }
-    for (Accepted a : accepted.values()) {
-      durable.put(a.latest());
+    for (GlobalTx tx : latest.values()) {
+      durable.put(tx);
     }
     for (long id : stale) {
       log.atWarn().setMessage("deleting a superseded journal record of a re-created gid").addKeyValue("recordId", id).log();
@@ -368,7 +372,7 @@ public final class JournalTransactionStore implements TransactionStore {
         append.appendError = e;
         return null;
       }
-      return new Accepted(id, tx, 1, 0);
+      return new Accepted(id, tx.version(), 1, 0);
     });
   }
 
@@ -379,9 +383,9 @@ public final class JournalTransactionStore implements TransactionStore {
         append.refusal = new CovenantException(ErrorCode.TRANSACTION_NOT_FOUND, "gid " + gid + " is not stored", gid);
         return null;
       }
-      if (current.latest().version() != expectedVersion) {
+      if (current.version() != expectedVersion) {
         append.refusal = new CovenantException(ErrorCode.CONCURRENT_UPDATE,
-            "gid " + gid + " is at version " + current.latest().version() + ", expected " + expectedVersion, gid);
+            "gid " + gid + " is at version " + current.version() + ", expected " + expectedVersion, gid);
         return current;
       }
       long seq = current.latestSeq() + 1;
@@ -392,7 +396,7 @@ public final class JournalTransactionStore implements TransactionStore {
         append.appendError = e;
         return current;
       }
-      return new Accepted(current.recordId(), next, seq, current.durableSeq());
+      return new Accepted(current.recordId(), next.version(), seq, current.durableSeq());
     });
   }
 
@@ -673,7 +677,7 @@ public final class JournalTransactionStore implements TransactionStore {
           return current; // purged (and perhaps re-created) meanwhile, or overtaken by a newer change
         }
         durable.put(a.tx);
-        return new Accepted(current.recordId(), current.latest(), current.latestSeq(), a.seq);
+        return new Accepted(current.recordId(), current.version(), current.latestSeq(), a.seq);
       });
     } finally {
       applying.unlock();
