@@ -71,12 +71,14 @@ import org.slf4j.LoggerFactory;
  *       finished one would otherwise keep its whole object graph alive.</li>
  *   <li><b>durable</b> (an {@link InMemoryIndex}): what {@code find}, {@code list} and
  *       {@code loadUnfinished} show. A value enters it only from its completion callback, so a
- *       reader never sees a state that a crash could take back.</li>
+ *       reader never sees a state that a crash could take back. It keeps a finished transaction
+ *       compact, as the TxCodec bytes that were written for it (see {@link InMemoryIndex}).</li>
  * </ul>
  * At start the journal is replayed: per record id the add record, then each update replacing it,
- * until a delete removes it; what remains rebuilds both views. Because an update holds the whole
- * transaction, the record type is declared replaceable: compaction keeps only the last update of
- * each live record, and many superseded updates are themselves a reason to compact.
+ * until a delete removes it; what remains rebuilds both views, a finished transaction again as its
+ * record's bytes. Because an update holds the whole transaction, the record type is declared
+ * replaceable: compaction keeps only the last update of each live record, and many superseded
+ * updates are themselves a reason to compact.
  *
  * <h2>Hazards</h2>
  * <ul>
@@ -322,13 +324,15 @@ public final class JournalTransactionStore implements TransactionStore {
   /** Fills both views from the replayed records; returns how many transactions are unfinished. */
   private int rebuild(Replay replay) throws Exception {
     Map<String, Long> recordOf = new HashMap<>();
-    Map<String, GlobalTx> latest = new HashMap<>();
+    Map<String, InMemoryIndex.Entry> latest = new HashMap<>();
     List<Long> stale = new ArrayList<>();
     for (Map.Entry<Long, RecordInfo> e : replay.live.entrySet()) {
       RecordInfo info = e.getValue();
+      byte[] body;
       GlobalTx tx;
       try {
-        tx = TxCodec.decode(checked(info));
+        body = checked(info);
+        tx = TxCodec.decode(body);
       } catch (IllegalArgumentException ex) {
         throw new CovenantException(ErrorCode.STORE_UNAVAILABLE, "journal record " + info.id + ": " + ex.getMessage(), null, ex);
       }
@@ -345,10 +349,10 @@ public final class JournalTransactionStore implements TransactionStore {
       }
       recordOf.put(tx.gid(), info.id);
       accepted.put(tx.gid(), new Accepted(info.id, tx.version(), 0, 0));
-      latest.put(tx.gid(), tx);
+      latest.put(tx.gid(), InMemoryIndex.Entry.of(tx, body)); // a finished one keeps its record's bytes
     }
-    for (GlobalTx tx : latest.values()) {
-      durable.put(tx);
+    for (InMemoryIndex.Entry entry : latest.values()) {
+      durable.put(entry);
     }
     for (long id : stale) {
       log.atWarn().setMessage("deleting a superseded journal record of a re-created gid").addKeyValue("recordId", id).log();
@@ -412,13 +416,15 @@ public final class JournalTransactionStore implements TransactionStore {
    * one step), let {@code step} decide and append.
    */
   private Future<Void> append(GlobalTx tx, AppendStep step) {
+    byte[] body;
     ByteArrayEncoding record;
     try {
-      record = new ByteArrayEncoding(encode(tx));
+      body = TxCodec.encode(tx);
+      record = new ByteArrayEncoding(checksummed(tx.gid(), body));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    Append append = new Append(tx.gid(), tx);
+    Append append = new Append(tx.gid(), InMemoryIndex.Entry.of(tx, body));
     Lock writing = lifecycle.readLock();
     writing.lock();
     try {
@@ -508,15 +514,15 @@ public final class JournalTransactionStore implements TransactionStore {
       try {
         // No completion can change the durable view while this lock is held, so what is removed
         // here is exactly the durable state of each transaction.
-        for (GlobalTx tx : durable.removeFinished(finishedBefore, keepAtMost, n)) {
-          Append delete = new Append(tx.gid(), null);
-          accepted.compute(tx.gid(), (gid, current) -> {
+        for (InMemoryIndex.Entry removed : durable.removeFinished(finishedBefore, keepAtMost, n)) {
+          Append delete = new Append(removed.gid(), null);
+          accepted.compute(removed.gid(), (gid, current) -> {
             if (current == null) {
               return null;
             }
             if (current.latestSeq() != current.durableSeq()) {
               // A change to this finished transaction is still being written: keep it for a later purge.
-              durable.put(tx);
+              durable.put(removed);
               return current;
             }
             delete.start(current.recordId(), 0);
@@ -524,7 +530,7 @@ public final class JournalTransactionStore implements TransactionStore {
               journal.tryAppendDeleteRecord(current.recordId(), false, delete, delete);
             } catch (Exception e) {
               delete.appendError = e;
-              durable.put(tx);
+              durable.put(removed);
               return current;
             }
             return null;
@@ -603,11 +609,11 @@ public final class JournalTransactionStore implements TransactionStore {
     return error;
   }
 
-  private byte[] encode(GlobalTx tx) {
-    byte[] body = TxCodec.encode(tx);
+  /** The record of a transaction's TxCodec bytes: a copy of them followed by their checksum. */
+  private byte[] checksummed(String gid, byte[] body) {
     if (body.length + CHECKSUM_BYTES > recordSizeMax) {
-      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, "transaction " + tx.gid() + " takes " + (body.length + CHECKSUM_BYTES)
-          + " bytes; a journal record holds at most " + recordSizeMax + " (raise bufferSizeBytes)", tx.gid());
+      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, "transaction " + gid + " takes " + (body.length + CHECKSUM_BYTES)
+          + " bytes; a journal record holds at most " + recordSizeMax + " (raise bufferSizeBytes)", gid);
     }
     byte[] record = Arrays.copyOf(body, body.length + CHECKSUM_BYTES);
     ByteBuffer.wrap(record, body.length, CHECKSUM_BYTES).putInt(crc32c(record, body.length));
@@ -676,7 +682,7 @@ public final class JournalTransactionStore implements TransactionStore {
         if (current.recordId() != a.recordId || a.seq <= current.durableSeq()) {
           return current; // purged (and perhaps re-created) meanwhile, or overtaken by a newer change
         }
-        durable.put(a.tx);
+        durable.put(a.entry);
         return new Accepted(current.recordId(), current.version(), current.latestSeq(), a.seq);
       });
     } finally {
@@ -691,8 +697,8 @@ public final class JournalTransactionStore implements TransactionStore {
    */
   private final class Append implements IOCompletion, JournalUpdateCallback {
     final String gid;
-    /** The value written, or null for a delete. */
-    final GlobalTx tx;
+    /** The value written, as the durable view will hold it, or null for a delete. */
+    final InMemoryIndex.Entry entry;
     final Promise<Void> promise = Promise.promise();
     private final AtomicBoolean finished = new AtomicBoolean();
     long recordId;
@@ -702,9 +708,9 @@ public final class JournalTransactionStore implements TransactionStore {
     Exception appendError;
     private volatile boolean recordMissing;
 
-    Append(String gid, GlobalTx tx) {
+    Append(String gid, InMemoryIndex.Entry entry) {
       this.gid = gid;
-      this.tx = tx;
+      this.entry = entry;
     }
 
     /** Registers this append as pending, just before it is handed to the journal. */
@@ -756,7 +762,7 @@ public final class JournalTransactionStore implements TransactionStore {
         promise.fail(failed);
         return;
       }
-      if (tx != null) {
+      if (entry != null) {
         applyDurable(this);
       }
       promise.complete();
