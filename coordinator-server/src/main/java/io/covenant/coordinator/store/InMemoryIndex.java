@@ -265,6 +265,32 @@ public final class InMemoryIndex {
     return finished.get();
   }
 
+  /**
+   * For tests, while nothing changes the index: throws {@code IllegalStateException} unless both
+   * orders and the count agree with the entries by gid, so that no stale entry lingers. Scans all.
+   */
+  void checkConsistent() {
+    long finishedEntries = byGid.values().stream().filter(Entry::isFinished).count();
+    if (finished.get() != finishedEntries || finishedByUpdate.size() != finishedEntries) {
+      throw new IllegalStateException(finishedEntries + " finished entries, but counted " + finished.get()
+          + " and " + finishedByUpdate.size() + " ordered by update");
+    }
+    for (Entry e : finishedByUpdate) {
+      if (byGid.get(e.gid) != e) {
+        throw new IllegalStateException("gid " + e.gid + " is ordered by update as an entry it no longer has");
+      }
+    }
+    if (byCreation.size() != byGid.size()) {
+      throw new IllegalStateException(byGid.size() + " entries, but " + byCreation.size() + " ordered by creation");
+    }
+    for (Key k : byCreation.keySet()) {
+      Entry e = byGid.get(k.gid());
+      if (e == null || e.createdAt != k.time()) {
+        throw new IllegalStateException("gid " + k.gid() + " is ordered by creation at a time it does not have");
+      }
+    }
+  }
+
   public TxPage list(TxQuery q) {
     NavigableMap<Key, String> range = q.cursor() == null ? byCreation : byCreation.tailMap(Key.parse(q.cursor()), false);
     long createdBefore = q.createdBefore() == null ? Long.MAX_VALUE : nanos(q.createdBefore());
