@@ -225,18 +225,20 @@ public abstract class TransactionStoreContract {
     GlobalTx committed = TxFixtures.moved(tx, GlobalStatus.COMMITTED, T0.plusSeconds(1));
     await(store.update(committed, 1));
 
-    assertThat(catchFailure(store.update(TxFixtures.touched(tx, T0.plusSeconds(2)), 1)))
-        .isInstanceOfSatisfying(CovenantException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_UPDATE))
-        .hasMessageContaining("is at version 2, expected 1");
+    assertVersionConflict(store.update(TxFixtures.touched(tx, T0.plusSeconds(2)), 1), 2, 1);
     assertThat(stored("order-1")).isEqualTo(committed);
 
     GlobalTx annotated = TxFixtures.touched(committed, T0.plusSeconds(3));
     await(store.update(annotated, 2));
     assertThat(stored("order-1")).isEqualTo(annotated);
-    assertThat(catchFailure(store.update(TxFixtures.touched(committed, T0.plusSeconds(4)), 2)))
-        .isInstanceOfSatisfying(CovenantException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_UPDATE))
-        .hasMessageContaining("is at version 3, expected 2");
+    assertVersionConflict(store.update(TxFixtures.touched(committed, T0.plusSeconds(4)), 2), 3, 2);
     assertThat(stored("order-1")).isEqualTo(annotated);
+  }
+
+  private static void assertVersionConflict(Future<Void> update, long stored, long expected) throws Exception {
+    assertThat(catchFailure(update))
+        .isInstanceOfSatisfying(CovenantException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_UPDATE))
+        .hasMessageContaining("is at version " + stored + ", expected " + expected);
   }
 
   @Test
