@@ -3,8 +3,11 @@ package io.covenant.coordinator.store;
 import io.covenant.coordinator.core.GlobalTx;
 import io.covenant.protocol.CovenantException;
 import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.GlobalStatus;
+import io.covenant.protocol.Mode;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +15,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,21 +28,101 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Finished transactions are also ordered by the time they were last updated, and counted, so
  * that purging the oldest of them costs what it removes, not a scan of everything retained.
+ *
+ * <h2>Finished transactions are kept compact</h2>
+ * Up to {@code retention.finishedMax} (100,000) finished transactions stay here to be read. As
+ * objects, a finished 3-step saga is about 1.9 KB in some 46 objects (its branches, strings,
+ * instants, lists); under load each of them is born young and copied by every young collection it
+ * survives until it is tenured, which made that copying most of a young pause (issue #6). So an
+ * {@link Entry} holds an unfinished transaction as the object the engine works on, and a finished
+ * one as its {@link TxCodec} bytes and the few fields that ordering, filtering, purging and the
+ * compare-and-set read without decoding: about 1 KB in 9 objects, counting this index's own nodes.
+ * {@link #find} and {@link #list} decode a finished transaction each time they return it, which
+ * is rare (a read of one transaction, a page) and gives an equal value. A finished transaction is
+ * never stuck ({@link GlobalTx#isStuck}), so the stuck filter needs nothing more. The bytes are
+ * made outside the gid's map lock; the journal store hands over those it wrote.
  */
 public final class InMemoryIndex {
-  private final ConcurrentHashMap<String, GlobalTx> byGid = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Entry> byGid = new ConcurrentHashMap<>();
   private final ConcurrentSkipListMap<Key, String> byCreation = new ConcurrentSkipListMap<>();
   /** Finished transactions by last update, oldest first; changed only under the gid's map lock. */
-  private final ConcurrentSkipListMap<Key, GlobalTx> finishedByUpdate = new ConcurrentSkipListMap<>();
+  private final ConcurrentSkipListSet<Entry> finishedByUpdate = new ConcurrentSkipListSet<>(Entry.BY_UPDATE);
   private final AtomicInteger finished = new AtomicInteger();
 
-  private record Key(long time, String gid) implements Comparable<Key> {
-    static Key of(GlobalTx tx) {
-      return new Key(nanos(tx.createdAt()), tx.gid());
+  /**
+   * One transaction as this index holds it: unfinished, the {@link GlobalTx} itself; finished,
+   * only its {@link TxCodec} bytes, decoded by {@link #tx()}. Either way the fields that the index
+   * reads without decoding are copied out. Immutable.
+   */
+  public static final class Entry {
+    static final Comparator<Entry> BY_UPDATE = Comparator.<Entry>comparingLong(e -> e.updatedAt).thenComparing(e -> e.gid);
+
+    private final String gid;
+    private final Mode mode;
+    private final GlobalStatus status;
+    /** Epoch nanoseconds. */
+    private final long createdAt;
+    /** Epoch nanoseconds. */
+    private final long updatedAt;
+    private final long version;
+    /** The transaction while it is unfinished; null once it is finished. */
+    private final GlobalTx live;
+    /** The transaction's TxCodec bytes once it is finished; null before. */
+    private final byte[] encoded;
+
+    private Entry(GlobalTx tx, byte[] encoded) {
+      this.gid = tx.gid();
+      this.mode = tx.mode();
+      this.status = tx.status();
+      this.createdAt = nanos(tx.createdAt());
+      this.updatedAt = nanos(tx.updatedAt());
+      this.version = tx.version();
+      this.live = encoded == null ? tx : null;
+      this.encoded = encoded;
     }
 
-    static Key updated(GlobalTx tx) {
-      return new Key(nanos(tx.updatedAt()), tx.gid());
+    /** The entry of {@code tx}; encodes it if it is finished. */
+    public static Entry of(GlobalTx tx) {
+      return new Entry(tx, tx.status().isFinished() ? TxCodec.encode(tx) : null);
+    }
+
+    /**
+     * The entry of {@code tx}, given its {@link TxCodec} bytes (any format version TxCodec reads),
+     * which are kept, not copied, if it is finished: for a caller that has encoded it anyway.
+     */
+    public static Entry of(GlobalTx tx, byte[] encoded) {
+      if (!tx.status().isFinished()) {
+        return new Entry(tx, null);
+      }
+      assert TxCodec.decode(encoded).equals(tx) : "the bytes of gid " + tx.gid() + " are not its encoding";
+      return new Entry(tx, encoded);
+    }
+
+    public String gid() {
+      return gid;
+    }
+
+    public long version() {
+      return version;
+    }
+
+    /** The transaction: the object itself while unfinished, a new decoded copy once finished. */
+    public GlobalTx tx() {
+      return live != null ? live : TxCodec.decode(encoded);
+    }
+
+    boolean isFinished() {
+      return live == null;
+    }
+
+    boolean isStuck(int stuckAfterAttempts) {
+      return live != null && live.isStuck(stuckAfterAttempts); // a finished transaction is never stuck
+    }
+  }
+
+  private record Key(long time, String gid) implements Comparable<Key> {
+    static Key created(Entry e) {
+      return new Key(e.createdAt, e.gid);
     }
 
     @Override
@@ -64,8 +148,13 @@ public final class InMemoryIndex {
     }
   }
 
+  /** Epoch nanoseconds, saturated: an instant beyond the year 2262 (or before 1677) sorts at the end. */
   private static long nanos(Instant t) {
-    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    try {
+      return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    } catch (ArithmeticException e) {
+      return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
   }
 
   /** Checks that {@code tx} may be created; throws {@code GID_CONFLICT} if its gid is taken. */
@@ -77,48 +166,50 @@ public final class InMemoryIndex {
 
   /** Checks the compare-and-set of {@link TransactionStore#update}, without applying it. */
   public void checkUpdate(GlobalTx next, long expectedVersion) {
-    GlobalTx current = byGid.get(next.gid());
+    Entry current = byGid.get(next.gid());
     if (current == null) {
       throw new CovenantException(ErrorCode.TRANSACTION_NOT_FOUND, "gid " + next.gid() + " is not stored", next.gid());
     }
-    if (current.version() != expectedVersion) {
+    if (current.version != expectedVersion) {
       throw new CovenantException(ErrorCode.CONCURRENT_UPDATE,
-          "gid " + next.gid() + " is at version " + current.version() + ", expected " + expectedVersion, next.gid());
+          "gid " + next.gid() + " is at version " + current.version + ", expected " + expectedVersion, next.gid());
     }
   }
 
   /** Creates atomically; throws {@code GID_CONFLICT} if taken. */
   public void create(GlobalTx tx) {
+    Entry entry = Entry.of(tx);
     boolean[] taken = new boolean[1];
     byGid.compute(tx.gid(), (gid, current) -> {
       if (current != null) {
         taken[0] = true;
         return current;
       }
-      replaced(null, tx);
-      return tx;
+      replaced(null, entry);
+      return entry;
     });
     if (taken[0]) {
       throw new CovenantException(ErrorCode.GID_CONFLICT, "gid " + tx.gid() + " is already used", tx.gid());
     }
-    byCreation.put(Key.of(tx), tx.gid());
+    byCreation.put(Key.created(entry), tx.gid());
   }
 
   /** Compare-and-set; throws as {@link TransactionStore#update} describes. */
   public void update(GlobalTx next, long expectedVersion) {
+    Entry entry = Entry.of(next);
     RuntimeException[] failure = new RuntimeException[1];
     byGid.compute(next.gid(), (gid, current) -> {
       if (current == null) {
         failure[0] = new CovenantException(ErrorCode.TRANSACTION_NOT_FOUND, "gid " + gid + " is not stored", gid);
         return null;
       }
-      if (current.version() != expectedVersion) {
+      if (current.version != expectedVersion) {
         failure[0] = new CovenantException(ErrorCode.CONCURRENT_UPDATE,
-            "gid " + gid + " is at version " + current.version() + ", expected " + expectedVersion, gid);
+            "gid " + gid + " is at version " + current.version + ", expected " + expectedVersion, gid);
         return current;
       }
-      replaced(current, next);
-      return next;
+      replaced(current, entry);
+      return entry;
     });
     if (failure[0] != null) {
       throw failure[0];
@@ -126,39 +217,40 @@ public final class InMemoryIndex {
   }
 
   /** Puts a transaction as it is, replacing any other version (used when replaying a log). */
-  public void put(GlobalTx tx) {
-    GlobalTx[] previous = new GlobalTx[1];
-    byGid.compute(tx.gid(), (gid, current) -> {
+  public void put(Entry entry) {
+    Entry[] previous = new Entry[1];
+    byGid.compute(entry.gid, (gid, current) -> {
       previous[0] = current;
-      replaced(current, tx);
-      return tx;
+      replaced(current, entry);
+      return entry;
     });
     if (previous[0] == null) {
-      byCreation.put(Key.of(tx), tx.gid());
+      byCreation.put(Key.created(entry), entry.gid);
     }
   }
 
   /** Keeps the finished order and count in step as {@code next} replaces {@code current}. */
-  private void replaced(GlobalTx current, GlobalTx next) {
-    if (current != null && current.status().isFinished()) {
-      finishedByUpdate.remove(Key.updated(current));
+  private void replaced(Entry current, Entry next) {
+    if (current != null && current.isFinished()) {
+      finishedByUpdate.remove(current);
       finished.decrementAndGet();
     }
-    if (next != null && next.status().isFinished()) {
-      finishedByUpdate.put(Key.updated(next), next);
+    if (next != null && next.isFinished()) {
+      finishedByUpdate.add(next);
       finished.incrementAndGet();
     }
   }
 
   public Optional<GlobalTx> find(String gid) {
-    return Optional.ofNullable(byGid.get(gid));
+    Entry entry = byGid.get(gid);
+    return entry == null ? Optional.empty() : Optional.of(entry.tx());
   }
 
   public List<GlobalTx> unfinished() {
     List<GlobalTx> result = new ArrayList<>();
-    for (GlobalTx tx : byGid.values()) {
-      if (!tx.status().isFinished()) {
-        result.add(tx);
+    for (Entry entry : byGid.values()) {
+      if (entry.live != null) {
+        result.add(entry.live);
       }
     }
     return result;
@@ -173,53 +265,80 @@ public final class InMemoryIndex {
     return finished.get();
   }
 
+  /**
+   * For tests, while nothing changes the index: throws {@code IllegalStateException} unless both
+   * orders and the count agree with the entries by gid, so that no stale entry lingers. Scans all.
+   */
+  void checkConsistent() {
+    long finishedEntries = byGid.values().stream().filter(Entry::isFinished).count();
+    if (finished.get() != finishedEntries || finishedByUpdate.size() != finishedEntries) {
+      throw new IllegalStateException(finishedEntries + " finished entries, but counted " + finished.get()
+          + " and " + finishedByUpdate.size() + " ordered by update");
+    }
+    for (Entry e : finishedByUpdate) {
+      if (byGid.get(e.gid) != e) {
+        throw new IllegalStateException("gid " + e.gid + " is ordered by update as an entry it no longer has");
+      }
+    }
+    if (byCreation.size() != byGid.size()) {
+      throw new IllegalStateException(byGid.size() + " entries, but " + byCreation.size() + " ordered by creation");
+    }
+    for (Key k : byCreation.keySet()) {
+      Entry e = byGid.get(k.gid());
+      if (e == null || e.createdAt != k.time()) {
+        throw new IllegalStateException("gid " + k.gid() + " is ordered by creation at a time it does not have");
+      }
+    }
+  }
+
   public TxPage list(TxQuery q) {
     NavigableMap<Key, String> range = q.cursor() == null ? byCreation : byCreation.tailMap(Key.parse(q.cursor()), false);
+    long createdBefore = q.createdBefore() == null ? Long.MAX_VALUE : nanos(q.createdBefore());
     List<GlobalTx> items = new ArrayList<>(Math.min(q.limit(), 256));
     Key last = null;
     for (Map.Entry<Key, String> e : range.entrySet()) {
-      GlobalTx tx = byGid.get(e.getValue());
-      if (tx == null) {
+      Entry entry = byGid.get(e.getValue());
+      if (entry == null) {
         continue;
       }
-      if (q.createdBefore() != null && !tx.createdAt().isBefore(q.createdBefore())) {
+      if (q.createdBefore() != null && entry.createdAt >= createdBefore) {
         break; // ordered by creation: nothing later can match
       }
-      if (matches(tx, q)) {
+      if (matches(entry, q)) {
         if (items.size() == q.limit()) {
           return new TxPage(items, last.cursor());
         }
-        items.add(tx);
+        items.add(entry.tx());
         last = e.getKey();
       }
     }
     return new TxPage(items, null);
   }
 
-  private static boolean matches(GlobalTx tx, TxQuery q) {
-    return (q.statuses().isEmpty() || q.statuses().contains(tx.status()))
-        && (q.mode() == null || q.mode() == tx.mode())
-        && (q.stuck() == null || q.stuck() == tx.isStuck(q.stuckAfterAttempts()));
+  private static boolean matches(Entry entry, TxQuery q) {
+    return (q.statuses().isEmpty() || q.statuses().contains(entry.status))
+        && (q.mode() == null || q.mode() == entry.mode)
+        && (q.stuck() == null || q.stuck() == entry.isStuck(q.stuckAfterAttempts()));
   }
 
   /**
    * Removes up to {@code max} finished transactions, oldest last update first: those last updated
    * before {@code before}, and then as many more as it takes to keep at most {@code keepAtMost}.
-   * Returns them so a durable store can record their removal.
+   * Returns their entries, undecoded, so a durable store can record their removal (or {@link #put}
+   * one back).
    */
-  public List<GlobalTx> removeFinished(Instant before, int keepAtMost, int max) {
-    List<GlobalTx> removed = new ArrayList<>();
+  public List<Entry> removeFinished(Instant before, int keepAtMost, int max) {
+    List<Entry> removed = new ArrayList<>();
     long expiredBefore = nanos(before);
-    Iterator<Map.Entry<Key, GlobalTx>> it = finishedByUpdate.entrySet().iterator();
+    Iterator<Entry> it = finishedByUpdate.iterator();
     while (it.hasNext() && removed.size() < max) {
-      Map.Entry<Key, GlobalTx> e = it.next();
-      if (e.getKey().time() >= expiredBefore && finished.get() <= keepAtMost) {
+      Entry entry = it.next();
+      if (entry.updatedAt >= expiredBefore && finished.get() <= keepAtMost) {
         break; // ordered by last update: nothing later is expired, and the count is within bounds
       }
-      GlobalTx tx = e.getValue();
       boolean[] gone = new boolean[1];
-      byGid.computeIfPresent(tx.gid(), (gid, current) -> {
-        if (current != tx) {
+      byGid.computeIfPresent(entry.gid, (gid, current) -> {
+        if (current != entry) {
           return current; // replaced meanwhile: its own entry decides
         }
         replaced(current, null);
@@ -227,8 +346,8 @@ public final class InMemoryIndex {
         return null;
       });
       if (gone[0]) {
-        byCreation.remove(Key.of(tx));
-        removed.add(tx);
+        byCreation.remove(Key.created(entry));
+        removed.add(entry);
       }
     }
     return removed;

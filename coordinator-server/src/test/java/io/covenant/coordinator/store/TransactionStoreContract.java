@@ -198,6 +198,49 @@ public abstract class TransactionStoreContract {
     assertThat(stored("order-1")).isEqualTo(v2);
   }
 
+  // Issue #6: the journal and memory stores keep a finished transaction as its encoded bytes.
+
+  @Test
+  void aFinishedTransactionReadsBackAsWrittenWithEveryField() throws Exception {
+    GlobalTx finished = TxFixtures.rolledBackWithEveryField("order-done", T0);
+    assertThat(finished).hasNoNullFieldsOrProperties();
+    assertThat(finished.branches().get(1)).hasNoNullFieldsOrProperties();
+    await(store.create(TxFixtures.active("order-done", Mode.SAGA, T0)));
+    await(store.update(finished, 1));
+
+    assertThat(stored("order-done")).isEqualTo(finished);
+    assertThat(listAll(TxQuery.all(10))).containsExactly(finished);
+    assertThat(listAll(query(Set.of(GlobalStatus.ROLLED_BACK), Mode.SAGA, false, T0.plusMillis(1)))).containsExactly(finished);
+    // Its second step failed 4 times (the threshold is 3), but a finished transaction is never stuck.
+    assertThat(listAll(query(Set.of(), null, true, null))).isEmpty();
+    assertThat(listAll(query(Set.of(GlobalStatus.COMMITTED), null, null, null))).isEmpty();
+    assertThat(listAll(query(Set.of(), Mode.TCC, null, null))).isEmpty();
+    assertThat(listAll(query(Set.of(), null, null, T0))).isEmpty();
+  }
+
+  @Test
+  void anUpdateOfAFinishedTransactionIsStillACompareAndSetOnItsVersion() throws Exception {
+    GlobalTx tx = TxFixtures.active("order-1", T0);
+    await(store.create(tx));
+    GlobalTx committed = TxFixtures.moved(tx, GlobalStatus.COMMITTED, T0.plusSeconds(1));
+    await(store.update(committed, 1));
+
+    assertVersionConflict(store.update(TxFixtures.touched(tx, T0.plusSeconds(2)), 1), 2, 1);
+    assertThat(stored("order-1")).isEqualTo(committed);
+
+    GlobalTx annotated = TxFixtures.touched(committed, T0.plusSeconds(3));
+    await(store.update(annotated, 2));
+    assertThat(stored("order-1")).isEqualTo(annotated);
+    assertVersionConflict(store.update(TxFixtures.touched(committed, T0.plusSeconds(4)), 2), 3, 2);
+    assertThat(stored("order-1")).isEqualTo(annotated);
+  }
+
+  private static void assertVersionConflict(Future<Void> update, long stored, long expected) throws Exception {
+    assertThat(catchFailure(update))
+        .isInstanceOfSatisfying(CovenantException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_UPDATE))
+        .hasMessageContaining("is at version " + stored + ", expected " + expected);
+  }
+
   @Test
   void updatesIssuedBackToBackEachOnThePreviousVersionAllSucceed() throws Exception {
     GlobalTx tx = TxFixtures.active("order-1", T0);
@@ -473,6 +516,26 @@ public abstract class TransactionStoreContract {
     assertThat(gidsOf(listAll(TxQuery.all(10)))).containsExactly("finished-0", "finished-1", "unfinished-a", "unfinished-b");
     assertThat(await(store.purgeFinished(T0, 0, 100))).isEqualTo(2);
     assertThat(gidsOf(await(store.loadUnfinished()))).containsExactlyInAnyOrder("unfinished-a", "unfinished-b");
+  }
+
+  @Test
+  void aFinishedTransactionChangedAgainIsPurgedInTheOrderOfItsLastChange() throws Exception {
+    GlobalTx first = TxFixtures.active("finished-first", T0);
+    GlobalTx second = TxFixtures.active("finished-second", T0.plusSeconds(1));
+    await(store.create(first));
+    await(store.create(second));
+    GlobalTx firstCommitted = TxFixtures.moved(first, GlobalStatus.COMMITTED, T0.plusSeconds(10));
+    await(store.update(firstCommitted, 1));
+    await(store.update(TxFixtures.moved(second, GlobalStatus.ROLLED_BACK, T0.plusSeconds(20)), 1));
+    GlobalTx firstAnnotated = TxFixtures.touched(firstCommitted, T0.plusSeconds(30));
+    await(store.update(firstAnnotated, 2));
+
+    assertThat(await(store.purgeFinished(T0, 1, 100))).isEqualTo(1);
+    assertThat(await(store.find("finished-second"))).isEmpty();
+    assertThat(listAll(TxQuery.all(10))).containsExactly(firstAnnotated);
+    assertThat(await(store.purgeFinished(T0.plusSeconds(30), KEEP_ALL, 100))).isZero();
+    assertThat(await(store.purgeFinished(T0.plusSeconds(31), KEEP_ALL, 100))).isEqualTo(1);
+    assertThat(listAll(TxQuery.all(10))).isEmpty();
   }
 
   @Test

@@ -56,6 +56,28 @@ public final class TxFixtures {
     return new GlobalTx(tx.gid(), tx.mode(), tx.status(), tx.createdAt(), at, tx.deadline(), tx.reason(), tx.version() + 1, branches);
   }
 
+  /**
+   * {@code active(gid, SAGA, createdAt)} rolled back (version 2) with every optional field set
+   * somewhere: a deadline and a reason; a first step with its own calls, backoff, call timeout and
+   * result; a second step with all of that too, whose compensation kept failing (attempts, last
+   * error, next attempt) until an operator finished it by hand (resolution). Its times carry
+   * nanoseconds.
+   */
+  public static GlobalTx rolledBackWithEveryField(String gid, Instant createdAt) {
+    RetryPolicy retry = new RetryPolicy(Duration.ofMillis(20), Duration.ofSeconds(1));
+    Branch reserve = new Branch("reserve", BranchStatus.COMPENSATED, "http://stock:8080/reserve", "http://stock:8080/release",
+        "{\"sku\":\"A-1\"}", List.of(), false, 3, Duration.ofSeconds(5), 0, null, null, null,
+        new StepHttp("PUT", Map.of("X-Tenant", "acme"), "DELETE", Map.of(), null), retry, "{\"id\":\"r-17\",\"city\":\"Zürich\"}");
+    Branch pay = new Branch("pay", BranchStatus.COMPENSATED, "http://pay:8080/charge", "http://pay:8080/refund",
+        "{\"ref\":{\"$from\":\"reserve\",\"pointer\":\"/id\"}}", List.of("reserve"), false, 5, Duration.ofMillis(1500),
+        4, "503 from http://pay:8080/refund", createdAt.plusSeconds(9).plusNanos(1),
+        "finished by hand by 'ops': refunded in the payment system",
+        new StepHttp("POST", Map.of("X-Tenant", "acme"), "PATCH", Map.of("X-Undo", "1"), "{\"why\":\"saga failed\"}"),
+        retry, "{\"charge\":\"c-9\"}");
+    return new GlobalTx(gid, Mode.SAGA, GlobalStatus.ROLLED_BACK, createdAt, createdAt.plusSeconds(12).plusNanos(345_678_901),
+        createdAt.plusSeconds(60), "step ship failed", 2, List.of(reserve, pay));
+  }
+
   public static GlobalTx active(String gid, Instant createdAt) {
     return active(gid, Mode.TCC, createdAt);
   }

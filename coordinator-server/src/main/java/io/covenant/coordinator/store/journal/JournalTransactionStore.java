@@ -63,19 +63,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two views of each transaction are kept in memory:
  * <ul>
- *   <li><b>accepted</b> (gid → record id, latest accepted value): where the compare-and-set of
- *       {@code create} and {@code update} is decided, against the newest accepted version, so that
- *       an update on top of one still being written works. The append is issued inside the same
- *       per-gid map lock, so the journal receives the changes of one transaction in the order in
- *       which they won their compare-and-set.</li>
+ *   <li><b>accepted</b> (gid → record id, version of the newest accepted change): where the
+ *       compare-and-set of {@code create} and {@code update} is decided, against the newest accepted
+ *       version, so that an update on top of one still being written works. The append is issued
+ *       inside the same per-gid map lock, so the journal receives the changes of one transaction in
+ *       the order in which they won their compare-and-set. It holds no transaction: a retained
+ *       finished one would otherwise keep its whole object graph alive.</li>
  *   <li><b>durable</b> (an {@link InMemoryIndex}): what {@code find}, {@code list} and
  *       {@code loadUnfinished} show. A value enters it only from its completion callback, so a
- *       reader never sees a state that a crash could take back.</li>
+ *       reader never sees a state that a crash could take back. It keeps a finished transaction
+ *       compact, as the TxCodec bytes that were written for it (see {@link InMemoryIndex}).</li>
  * </ul>
  * At start the journal is replayed: per record id the add record, then each update replacing it,
- * until a delete removes it; what remains rebuilds both views. Because an update holds the whole
- * transaction, the record type is declared replaceable: compaction keeps only the last update of
- * each live record, and many superseded updates are themselves a reason to compact.
+ * until a delete removes it; what remains rebuilds both views, a finished transaction again as its
+ * record's bytes. Because an update holds the whole transaction, the record type is declared
+ * replaceable: compaction keeps only the last update of each live record, and many superseded
+ * updates are themselves a reason to compact.
  *
  * <h2>Hazards</h2>
  * <ul>
@@ -158,10 +161,11 @@ public final class JournalTransactionStore implements TransactionStore {
   /**
    * The accepted state of one transaction.
    *
+   * @param version the version of the newest accepted change: all the compare-and-set needs
    * @param latestSeq sequence number of the newest accepted change (per gid, from 0 at load)
    * @param durableSeq sequence number of the newest change the durable view shows
    */
-  private record Accepted(long recordId, GlobalTx latest, long latestSeq, long durableSeq) {}
+  private record Accepted(long recordId, long version, long latestSeq, long durableSeq) {}
 
   /**
    * Opens (creating it if needed) the journal in {@code settings.directory()} and replays it. The
@@ -320,12 +324,15 @@ public final class JournalTransactionStore implements TransactionStore {
   /** Fills both views from the replayed records; returns how many transactions are unfinished. */
   private int rebuild(Replay replay) throws Exception {
     Map<String, Long> recordOf = new HashMap<>();
+    Map<String, InMemoryIndex.Entry> latest = new HashMap<>();
     List<Long> stale = new ArrayList<>();
     for (Map.Entry<Long, RecordInfo> e : replay.live.entrySet()) {
       RecordInfo info = e.getValue();
+      byte[] body;
       GlobalTx tx;
       try {
-        tx = TxCodec.decode(checked(info));
+        body = checked(info);
+        tx = TxCodec.decode(body);
       } catch (IllegalArgumentException ex) {
         throw new CovenantException(ErrorCode.STORE_UNAVAILABLE, "journal record " + info.id + ": " + ex.getMessage(), null, ex);
       }
@@ -341,10 +348,11 @@ public final class JournalTransactionStore implements TransactionStore {
         }
       }
       recordOf.put(tx.gid(), info.id);
-      accepted.put(tx.gid(), new Accepted(info.id, tx, 0, 0));
+      accepted.put(tx.gid(), new Accepted(info.id, tx.version(), 0, 0));
+      latest.put(tx.gid(), InMemoryIndex.Entry.of(tx, body)); // a finished one keeps its record's bytes
     }
-    for (Accepted a : accepted.values()) {
-      durable.put(a.latest());
+    for (InMemoryIndex.Entry entry : latest.values()) {
+      durable.put(entry);
     }
     for (long id : stale) {
       log.atWarn().setMessage("deleting a superseded journal record of a re-created gid").addKeyValue("recordId", id).log();
@@ -368,7 +376,7 @@ public final class JournalTransactionStore implements TransactionStore {
         append.appendError = e;
         return null;
       }
-      return new Accepted(id, tx, 1, 0);
+      return new Accepted(id, tx.version(), 1, 0);
     });
   }
 
@@ -379,9 +387,9 @@ public final class JournalTransactionStore implements TransactionStore {
         append.refusal = new CovenantException(ErrorCode.TRANSACTION_NOT_FOUND, "gid " + gid + " is not stored", gid);
         return null;
       }
-      if (current.latest().version() != expectedVersion) {
+      if (current.version() != expectedVersion) {
         append.refusal = new CovenantException(ErrorCode.CONCURRENT_UPDATE,
-            "gid " + gid + " is at version " + current.latest().version() + ", expected " + expectedVersion, gid);
+            "gid " + gid + " is at version " + current.version() + ", expected " + expectedVersion, gid);
         return current;
       }
       long seq = current.latestSeq() + 1;
@@ -392,7 +400,7 @@ public final class JournalTransactionStore implements TransactionStore {
         append.appendError = e;
         return current;
       }
-      return new Accepted(current.recordId(), next, seq, current.durableSeq());
+      return new Accepted(current.recordId(), next.version(), seq, current.durableSeq());
     });
   }
 
@@ -408,13 +416,15 @@ public final class JournalTransactionStore implements TransactionStore {
    * one step), let {@code step} decide and append.
    */
   private Future<Void> append(GlobalTx tx, AppendStep step) {
+    byte[] body;
     ByteArrayEncoding record;
     try {
-      record = new ByteArrayEncoding(encode(tx));
+      body = TxCodec.encode(tx);
+      record = new ByteArrayEncoding(checksummed(tx.gid(), body));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    Append append = new Append(tx.gid(), tx);
+    Append append = new Append(tx.gid(), InMemoryIndex.Entry.of(tx, body));
     Lock writing = lifecycle.readLock();
     writing.lock();
     try {
@@ -504,15 +514,15 @@ public final class JournalTransactionStore implements TransactionStore {
       try {
         // No completion can change the durable view while this lock is held, so what is removed
         // here is exactly the durable state of each transaction.
-        for (GlobalTx tx : durable.removeFinished(finishedBefore, keepAtMost, n)) {
-          Append delete = new Append(tx.gid(), null);
-          accepted.compute(tx.gid(), (gid, current) -> {
+        for (InMemoryIndex.Entry removed : durable.removeFinished(finishedBefore, keepAtMost, n)) {
+          Append delete = new Append(removed.gid(), null);
+          accepted.compute(removed.gid(), (gid, current) -> {
             if (current == null) {
               return null;
             }
             if (current.latestSeq() != current.durableSeq()) {
               // A change to this finished transaction is still being written: keep it for a later purge.
-              durable.put(tx);
+              durable.put(removed);
               return current;
             }
             delete.start(current.recordId(), 0);
@@ -520,7 +530,7 @@ public final class JournalTransactionStore implements TransactionStore {
               journal.tryAppendDeleteRecord(current.recordId(), false, delete, delete);
             } catch (Exception e) {
               delete.appendError = e;
-              durable.put(tx);
+              durable.put(removed);
               return current;
             }
             return null;
@@ -599,11 +609,11 @@ public final class JournalTransactionStore implements TransactionStore {
     return error;
   }
 
-  private byte[] encode(GlobalTx tx) {
-    byte[] body = TxCodec.encode(tx);
+  /** The record of a transaction's TxCodec bytes: a copy of them followed by their checksum. */
+  private byte[] checksummed(String gid, byte[] body) {
     if (body.length + CHECKSUM_BYTES > recordSizeMax) {
-      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, "transaction " + tx.gid() + " takes " + (body.length + CHECKSUM_BYTES)
-          + " bytes; a journal record holds at most " + recordSizeMax + " (raise bufferSizeBytes)", tx.gid());
+      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, "transaction " + gid + " takes " + (body.length + CHECKSUM_BYTES)
+          + " bytes; a journal record holds at most " + recordSizeMax + " (raise bufferSizeBytes)", gid);
     }
     byte[] record = Arrays.copyOf(body, body.length + CHECKSUM_BYTES);
     ByteBuffer.wrap(record, body.length, CHECKSUM_BYTES).putInt(crc32c(record, body.length));
@@ -672,8 +682,8 @@ public final class JournalTransactionStore implements TransactionStore {
         if (current.recordId() != a.recordId || a.seq <= current.durableSeq()) {
           return current; // purged (and perhaps re-created) meanwhile, or overtaken by a newer change
         }
-        durable.put(a.tx);
-        return new Accepted(current.recordId(), current.latest(), current.latestSeq(), a.seq);
+        durable.put(a.entry);
+        return new Accepted(current.recordId(), current.version(), current.latestSeq(), a.seq);
       });
     } finally {
       applying.unlock();
@@ -687,8 +697,8 @@ public final class JournalTransactionStore implements TransactionStore {
    */
   private final class Append implements IOCompletion, JournalUpdateCallback {
     final String gid;
-    /** The value written, or null for a delete. */
-    final GlobalTx tx;
+    /** The value written, as the durable view will hold it, or null for a delete. */
+    final InMemoryIndex.Entry entry;
     final Promise<Void> promise = Promise.promise();
     private final AtomicBoolean finished = new AtomicBoolean();
     long recordId;
@@ -698,9 +708,9 @@ public final class JournalTransactionStore implements TransactionStore {
     Exception appendError;
     private volatile boolean recordMissing;
 
-    Append(String gid, GlobalTx tx) {
+    Append(String gid, InMemoryIndex.Entry entry) {
       this.gid = gid;
-      this.tx = tx;
+      this.entry = entry;
     }
 
     /** Registers this append as pending, just before it is handed to the journal. */
@@ -752,7 +762,7 @@ public final class JournalTransactionStore implements TransactionStore {
         promise.fail(failed);
         return;
       }
-      if (tx != null) {
+      if (entry != null) {
         applyDurable(this);
       }
       promise.complete();

@@ -126,6 +126,35 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
     assertThat(await(store.loadUnfinished())).hasSize(20);
   }
 
+  /** Issue #6: what a restart replays is kept as it was before: a finished transaction as its bytes. */
+  @Test
+  void aRestartReplaysFinishedTransactionsIntoTheirCompactForm() throws Exception {
+    GlobalTx finished = TxFixtures.rolledBackWithEveryField("order-done", T0);
+    await(store.create(TxFixtures.active("order-done", Mode.SAGA, T0)));
+    await(store.update(finished, 1));
+    GlobalTx unfinished = TxFixtures.active("order-open", T0.plusSeconds(1));
+    await(store.create(unfinished));
+    store = reopen();
+
+    // A finished transaction is decoded anew at every read; an unfinished one is the object itself.
+    GlobalTx read = await(store.find("order-done")).orElseThrow();
+    assertThat(read).isEqualTo(finished);
+    assertThat(await(store.find("order-done")).orElseThrow()).isEqualTo(finished).isNotSameAs(read);
+    GlobalTx resumed = await(store.loadUnfinished()).get(0);
+    assertThat(resumed).isEqualTo(unfinished);
+    assertThat(await(store.find("order-open")).orElseThrow()).isSameAs(resumed);
+    assertThat(listAll(TxQuery.all(10))).containsExactly(finished, unfinished);
+
+    GlobalTx annotated = TxFixtures.touched(finished, T0.plusSeconds(20));
+    assertThat(failureOf(store.update(annotated, 1))).isEqualTo(ErrorCode.CONCURRENT_UPDATE);
+    await(store.update(annotated, 2));
+    assertThat(await(store.purgeFinished(T0.plusSeconds(20), Integer.MAX_VALUE, 10))).isZero();
+    assertThat(await(store.purgeFinished(T0.plusSeconds(21), Integer.MAX_VALUE, 10))).isEqualTo(1);
+    store = reopen();
+    assertThat(await(store.find("order-done"))).isEmpty();
+    assertThat(listAll(TxQuery.all(10))).containsExactly(unfinished);
+  }
+
   /** Reads still answer from memory after close. */
   @Override
   protected void assertReadsAfterClose(GlobalTx stored) throws Exception {
