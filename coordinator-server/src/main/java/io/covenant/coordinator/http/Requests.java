@@ -5,6 +5,7 @@ import io.covenant.coordinator.core.Branch;
 import io.covenant.coordinator.core.References;
 import io.covenant.coordinator.core.RetryPolicy;
 import io.covenant.coordinator.core.StepHttp;
+import io.covenant.coordinator.engine.UrlAuthority;
 import io.covenant.coordinator.store.TxQuery;
 import io.covenant.protocol.BeginRequest;
 import io.covenant.protocol.CovenantException;
@@ -441,17 +442,8 @@ final class Requests {
       } catch (IllegalArgumentException e) {
         throw invalid(field + ": " + e.getMessage(), gid);
       }
-      int scheme = value.indexOf("://");
-      int authorityEnd = value.length();
-      if (scheme >= 0) {
-        for (int i = scheme + 3; i < value.length(); i++) {
-          char c = value.charAt(i);
-          if (c == '/' || c == '?' || c == '#') {
-            authorityEnd = i;
-            break;
-          }
-        }
-      }
+      int authorityStart = UrlAuthority.start(value);
+      int authorityEnd = authorityStart < 0 ? value.length() : UrlAuthority.end(value, authorityStart);
       if (value.indexOf(References.TEXT_MARKER) < authorityEnd) {
         throw invalid(field + " may hold references only in its path and query, not in its scheme, host or port", gid);
       }
