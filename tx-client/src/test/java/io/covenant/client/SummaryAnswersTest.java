@@ -8,65 +8,22 @@ import io.covenant.protocol.ErrorCode;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Headers;
 import io.covenant.protocol.Mode;
-import io.covenant.protocol.Op;
 import io.covenant.protocol.RegisterBranchRequest;
 import io.covenant.protocol.SagaRequest;
 import io.covenant.protocol.SagaStep;
 import io.covenant.protocol.TransactionSummary;
 import io.covenant.protocol.TransactionView;
-import io.covenant.testsupport.TestCoordinator;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Where the client asks the coordinator for a summary ({@code Prefer: return=minimal}) instead of
- * the whole view: only where it reads no more than the gid and status (issue #6). A
- * {@link FlakyProxy} in front of a real coordinator shows what each request carried.
+ * the whole view: only where it reads no more than the gid and status (issue #6). The
+ * {@link FlakyProxy} in front of the coordinator shows what each request carried.
  */
-class SummaryAnswersTest {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-
-  static TestCoordinator coordinator;
-  static TestParticipant participant;
-  FlakyProxy proxy;
-  CovenantClient client;
-
-  @BeforeAll
-  static void startCoordinator() throws Exception {
-    coordinator = TestCoordinator.memory();
-    participant = TestParticipant.serve(ParticipantDispatcher.builder()
-        .on("stock", Op.CONFIRM, call -> {})
-        .on("stock", Op.CANCEL, call -> {})
-        .on("reserve", Op.ACTION, call -> {})
-        .on("reserve", Op.COMPENSATE, call -> {})
-        .build());
-  }
-
-  @AfterAll
-  static void stopCoordinator() throws Exception {
-    participant.close();
-    coordinator.close();
-  }
-
-  @BeforeEach
-  void startProxy() throws IOException {
-    proxy = FlakyProxy.inFrontOf(coordinator.uri());
-    client = CovenantClient.builder().coordinator(proxy.uri()).build();
-  }
-
-  @AfterEach
-  void stopProxy() {
-    client.close();
-    proxy.close();
-  }
-
+class SummaryAnswersTest extends ThroughFlakyProxy {
   private List<String> prefers(String endpoint) {
     return proxy.requests(endpoint).stream().map(FlakyProxy.Request::prefer).toList();
   }

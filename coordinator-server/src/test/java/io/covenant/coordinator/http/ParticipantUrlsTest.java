@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.covenant.coordinator.config.CoordinatorConfig;
 import io.covenant.coordinator.testkit.Api;
 import io.covenant.coordinator.testkit.TestCoordinator;
 import io.covenant.protocol.CovenantException;
@@ -91,11 +92,15 @@ class ParticipantUrlsTest {
     return new Refusal(e.code(), e.getMessage(), e.gid());
   }
 
+  /** A coordinator (memory store) whose {@code participant.allowedHosts} is {@code 127.0.0.1}. */
+  static TestCoordinator callingOnlyLoopback() throws Exception {
+    return TestCoordinator.with(TestCoordinator.testConfig().store(CoordinatorConfig.StoreKind.MEMORY)
+        .participantAllowedHosts("127.0.0.1").build());
+  }
+
   @Test
   void aDisallowedParticipantIsRefusedAtRegistrationAndNothingChanges() throws Exception {
-    try (TestCoordinator coordinator = TestCoordinator.with(TestCoordinator.testConfig()
-        .store(io.covenant.coordinator.config.CoordinatorConfig.StoreKind.MEMORY)
-        .participantAllowedHosts("127.0.0.1").build())) {
+    try (TestCoordinator coordinator = callingOnlyLoopback()) {
       Api api = new Api(coordinator.baseUrl());
       String gid = api.begin("tcc", 30_000);
       Api.Response metadata = api.register(gid, "b1", "confirm", "http://169.254.169.254/latest", "cancel", "http://127.0.0.1:9/c");
@@ -116,9 +121,7 @@ class ParticipantUrlsTest {
 
   @Test
   void aRefusedUrlIsRefusedAlikeEveryTimeAndAnAllowedOneKeepsBeingCalled() throws Exception {
-    try (TestCoordinator coordinator = TestCoordinator.with(TestCoordinator.testConfig()
-        .store(io.covenant.coordinator.config.CoordinatorConfig.StoreKind.MEMORY)
-        .participantAllowedHosts("127.0.0.1").build())) {
+    try (TestCoordinator coordinator = callingOnlyLoopback()) {
       Api api = new Api(coordinator.baseUrl());
       String gid = api.begin("tcc", 30_000);
       Api.Response first = api.register(gid, "b1", "confirm", "http://example.org/c", "cancel", "http://127.0.0.1:9/c");
