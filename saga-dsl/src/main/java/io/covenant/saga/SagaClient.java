@@ -43,7 +43,9 @@ public final class SagaClient {
 
   /**
    * Submits a run with your gid and returns once the coordinator has it durably; its steps start
-   * then. Submitting the same definition with the same gid again returns the same run.
+   * then. Submitting the same definition with the same gid again returns the same run. The
+   * coordinator answers with a summary, not the whole view ({@code Prefer: return=minimal}): the
+   * run needs only its gid, and {@link SagaRun#progress} reads the rest when asked.
    *
    * @throws io.covenant.client.CovenantClientException e.g. {@code GID_CONFLICT} for a gid taken by
    *     another saga, {@code LIMIT_EXCEEDED}, {@code PARTICIPANT_NOT_ALLOWED}
@@ -51,7 +53,7 @@ public final class SagaClient {
   public SagaRun start(SagaDefinition saga, String gid) {
     Objects.requireNonNull(saga, "saga");
     Objects.requireNonNull(gid, "gid");
-    return new SagaRun(client, client.submit(saga.toRequest(gid)).gid());
+    return new SagaRun(client, client.submitForSummary(saga.toRequest(gid)).gid());
   }
 
   /**

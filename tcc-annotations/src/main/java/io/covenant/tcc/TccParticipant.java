@@ -13,6 +13,7 @@ import io.covenant.client.barrier.Barrier;
 import io.covenant.client.barrier.BarrierMode;
 import io.covenant.protocol.ErrorCode;
 import io.covenant.protocol.Op;
+import io.covenant.protocol.RegisterBranchRequest;
 import io.covenant.tcc.internal.BranchNames;
 import io.covenant.tcc.internal.Invocations;
 import io.covenant.tcc.internal.TccJson;
@@ -174,13 +175,13 @@ public final class TccParticipant {
     return action.arguments(json, call.payload());
   }
 
-  /** Registers the branch, then runs the try behind the barrier. */
+  /** Registers the branch (answered with a summary: only its status matters), then runs the try behind the barrier. */
   private void runTry(ActionDefinition action, String gid, String branchId, Object[] args) throws Exception {
     if (registersBranches) {
       ArrayNode payload = action.payload(json, args);
       String url = callbackUrl + "/" + action.name();
       try {
-        client.registerTcc(gid, branchId, url, url, payload);
+        client.registerForSummary(gid, RegisterBranchRequest.tcc(branchId, url, url, payload));
       } catch (CovenantClientException e) {
         if (e.code() == ErrorCode.TRANSACTION_NOT_ACTIVE || e.code() == ErrorCode.TRANSACTION_NOT_FOUND) {
           throw new BusinessRefusal("the try of branch " + branchId + " is not run: " + e.detail(), e);

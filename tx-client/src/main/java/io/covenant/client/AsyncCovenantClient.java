@@ -11,6 +11,7 @@ import io.covenant.protocol.Mode;
 import io.covenant.protocol.RegisterBranchRequest;
 import io.covenant.protocol.SagaRequest;
 import io.covenant.protocol.TransactionPage;
+import io.covenant.protocol.TransactionSummary;
 import io.covenant.protocol.TransactionView;
 import io.covenant.protocol.WireCode;
 import java.net.URLEncoder;
@@ -34,6 +35,10 @@ import java.util.stream.Collectors;
  * {@link CovenantClientException} once the call has failed for good (see {@link RetryPolicy} for what
  * is retried first). Invalid arguments (a null gid, a saga mode given to begin) throw at once
  * instead. Futures complete on the client's own threads: do not block in their callbacks.
+ *
+ * <p>The writes answer the transaction's whole view. Where only its gid and status matter,
+ * {@link #registerForSummary} and {@link #submitForSummary} answer a {@link TransactionSummary}
+ * instead: they send {@code Prefer: return=minimal}, which saves the coordinator building the view.
  */
 public final class AsyncCovenantClient {
   /** First wait between two polls of {@link #awaitEnd}; it doubles up to {@link #POLL_INTERVAL_MAX}. */
@@ -65,13 +70,22 @@ public final class AsyncCovenantClient {
    * @param timeout rolled back if nobody commits within it; null for the coordinator's default
    */
   public CompletableFuture<TransactionView> begin(String gid, Mode mode, Duration timeout) {
+    return forView(beginWrite(gid, mode, timeout));
+  }
+
+  /** {@link #begin(Mode, Duration)}, answered with the summary: for the scope, which needs only the gid and status. */
+  CompletableFuture<TransactionSummary> beginForSummary(Mode mode, Duration timeout) {
+    return forSummary(beginWrite(Gids.newGid(), mode, timeout));
+  }
+
+  private static Write beginWrite(String gid, Mode mode, Duration timeout) {
     Objects.requireNonNull(gid, "gid");
     Objects.requireNonNull(mode, "mode");
     if (mode == Mode.SAGA) {
       throw new IllegalArgumentException("a saga is not begun: submit it whole with submit(SagaRequest)");
     }
     Long millis = timeout == null ? null : positiveMillis("timeout", timeout);
-    return http.post("begin", gid, "/v1/transactions", new BeginRequest(gid, mode, millis), TransactionView.class);
+    return new Write("begin", gid, "/v1/transactions", new BeginRequest(gid, mode, millis));
   }
 
   /**
@@ -83,13 +97,26 @@ public final class AsyncCovenantClient {
    *     earlier attempt whose answer was lost): then do not call the try
    */
   public CompletableFuture<TransactionView> register(String gid, RegisterBranchRequest branch) {
+    Write register = registerWrite(gid, branch);
+    return forView(register).thenApply(view -> requireActive(register, view.status(), view));
+  }
+
+  /**
+   * {@link #register}, answered with the summary rather than the view: for a caller that only needs
+   * to know the branch is registered on an active transaction, such as a participant about to run
+   * its try. Fails like {@link #register}.
+   */
+  public CompletableFuture<TransactionSummary> registerForSummary(String gid, RegisterBranchRequest branch) {
+    Write register = registerWrite(gid, branch);
+    return forSummary(register).thenApply(summary -> requireActive(register, summary.status(), summary));
+  }
+
+  private static Write registerWrite(String gid, RegisterBranchRequest branch) {
     Objects.requireNonNull(gid, "gid");
     Objects.requireNonNull(branch, "branch");
     Objects.requireNonNull(branch.branchId(), "branch.branchId");
-    String what = "register branch " + branch.branchId() + " of";
-    return http.post(what, gid, "/v1/transactions/" + CoordinatorHttp.segment(gid) + "/branches", branch,
-            TransactionView.class)
-        .thenApply(view -> requireActive(what, view));
+    return new Write("register branch " + branch.branchId() + " of", gid,
+        "/v1/transactions/" + CoordinatorHttp.segment(gid) + "/branches", branch);
   }
 
   /**
@@ -117,9 +144,12 @@ public final class AsyncCovenantClient {
    *     a refused saga step, or its timeout)
    */
   public CompletableFuture<TransactionView> commit(String gid) {
-    Objects.requireNonNull(gid, "gid");
-    return http.post("commit", gid, "/v1/transactions/" + CoordinatorHttp.segment(gid) + "/commit", null,
-        TransactionView.class);
+    return forView(decisionWrite("commit", gid));
+  }
+
+  /** {@link #commit}, answered with the summary: for the scope, which reads nothing of the answer. */
+  CompletableFuture<TransactionSummary> commitForSummary(String gid) {
+    return forSummary(decisionWrite("commit", gid));
   }
 
   /**
@@ -129,9 +159,18 @@ public final class AsyncCovenantClient {
    * @return fails with {@link ErrorCode#TRANSACTION_COMMITTED} if commit was decided first
    */
   public CompletableFuture<TransactionView> rollback(String gid) {
+    return forView(decisionWrite("rollback", gid));
+  }
+
+  /** {@link #rollback}, answered with the summary: for the scope, which reads nothing of the answer. */
+  CompletableFuture<TransactionSummary> rollbackForSummary(String gid) {
+    return forSummary(decisionWrite("rollback", gid));
+  }
+
+  /** A commit or rollback: {@code decision} is both the call's name and the last segment of its path. */
+  private static Write decisionWrite(String decision, String gid) {
     Objects.requireNonNull(gid, "gid");
-    return http.post("rollback", gid, "/v1/transactions/" + CoordinatorHttp.segment(gid) + "/rollback", null,
-        TransactionView.class);
+    return new Write(decision, gid, "/v1/transactions/" + CoordinatorHttp.segment(gid) + "/" + decision, null);
   }
 
   /**
@@ -140,10 +179,22 @@ public final class AsyncCovenantClient {
    * its own: use {@link #awaitEnd} to wait for its end.
    */
   public CompletableFuture<TransactionView> submit(SagaRequest saga) {
+    return forView(submitWrite(saga));
+  }
+
+  /**
+   * {@link #submit}, answered with the summary rather than the view: for a caller that needs only
+   * the gid (and perhaps the status) of the saga it submitted. Fails like {@link #submit}.
+   */
+  public CompletableFuture<TransactionSummary> submitForSummary(SagaRequest saga) {
+    return forSummary(submitWrite(saga));
+  }
+
+  private static Write submitWrite(SagaRequest saga) {
     Objects.requireNonNull(saga, "saga");
     SagaRequest withGid = saga.gid() != null ? saga
         : new SagaRequest(Gids.newGid(), saga.name(), saga.timeoutMillis(), saga.recovery(), saga.steps());
-    return http.post("submit saga", withGid.gid(), "/v1/sagas", withGid, TransactionView.class);
+    return new Write("submit saga", withGid.gid(), "/v1/sagas", withGid);
   }
 
   /** The transaction with its branches; fails with {@link ErrorCode#TRANSACTION_NOT_FOUND} for an unknown (or purged) gid. */
@@ -221,14 +272,27 @@ public final class AsyncCovenantClient {
     });
   }
 
-  private static TransactionView requireActive(String what, TransactionView view) {
-    if (view.status() == GlobalStatus.ACTIVE) {
-      return view;
+  /** A state-changing call, ready to be sent for the view or for the summary. */
+  private record Write(String what, String gid, String path, Object body) {}
+
+  private CompletableFuture<TransactionView> forView(Write write) {
+    return http.post(write.what(), write.gid(), write.path(), write.body(), TransactionView.class);
+  }
+
+  private CompletableFuture<TransactionSummary> forSummary(Write write) {
+    return http.postForSummary(write.what(), write.gid(), write.path(), write.body());
+  }
+
+  /** {@code answer} when the registration's transaction is still {@code active}; else transaction-not-active. */
+  private static <T> T requireActive(Write register, GlobalStatus status, T answer) {
+    if (status == GlobalStatus.ACTIVE) {
+      return answer;
     }
-    String detail = "gid " + view.gid() + " is " + view.status().code() + "; the branch must not be tried";
+    String gid = register.gid();
+    String detail = "gid " + gid + " is " + status.code() + "; the branch must not be tried";
     ErrorCode code = ErrorCode.TRANSACTION_NOT_ACTIVE;
-    throw new CovenantClientException(code, code.httpStatus(), detail, view.gid(), false,
-        what + " gid=" + view.gid() + ": " + code.httpStatus() + " " + code.slug() + ": " + detail, null);
+    throw new CovenantClientException(code, code.httpStatus(), detail, gid, false,
+        register.what() + " gid=" + gid + ": " + code.httpStatus() + " " + code.slug() + ": " + detail, null);
   }
 
   static JsonNode toJson(Object payload) {

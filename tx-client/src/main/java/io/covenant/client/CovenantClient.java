@@ -7,6 +7,7 @@ import io.covenant.protocol.Mode;
 import io.covenant.protocol.RegisterBranchRequest;
 import io.covenant.protocol.SagaRequest;
 import io.covenant.protocol.TransactionPage;
+import io.covenant.protocol.TransactionSummary;
 import io.covenant.protocol.TransactionView;
 import java.net.URI;
 import java.time.Duration;
@@ -70,6 +71,11 @@ public final class CovenantClient implements AutoCloseable {
     return await(async.register(gid, branch));
   }
 
+  /** See {@link AsyncCovenantClient#registerForSummary}. */
+  public TransactionSummary registerForSummary(String gid, RegisterBranchRequest branch) {
+    return await(async.registerForSummary(gid, branch));
+  }
+
   /** See {@link AsyncCovenantClient#registerTcc}. */
   public TransactionView registerTcc(String gid, String branchId, String confirmUrl, String cancelUrl, Object payload) {
     return await(async.registerTcc(gid, branchId, confirmUrl, cancelUrl, payload));
@@ -94,6 +100,11 @@ public final class CovenantClient implements AutoCloseable {
   /** See {@link AsyncCovenantClient#submit}. */
   public TransactionView submit(SagaRequest saga) {
     return await(async.submit(saga));
+  }
+
+  /** See {@link AsyncCovenantClient#submitForSummary}. */
+  public TransactionSummary submitForSummary(SagaRequest saga) {
+    return await(async.submitForSummary(saga));
   }
 
   /** See {@link AsyncCovenantClient#get}. */
@@ -132,7 +143,8 @@ public final class CovenantClient implements AutoCloseable {
    * the transaction is rolled back (or, if the rollback failed too, will be at its timeout).
    *
    * <p>Each call begins a transaction of its own, also when called inside another's body. It blocks
-   * the calling thread; the body runs on it.
+   * the calling thread; the body runs on it. Its own begin, commit and rollback ask the coordinator
+   * for summaries ({@code Prefer: return=minimal}), since it reads no more than the gid and status.
    *
    * @param mode {@link Mode#TCC} or {@link Mode#TWO_PHASE}
    * @param timeout rolled back if not committed within it; null for the coordinator's default
@@ -144,7 +156,7 @@ public final class CovenantClient implements AutoCloseable {
   public <T, E extends Exception> T inGlobalTransaction(Mode mode, Duration timeout, TransactionBody<T, E> body)
       throws E {
     Objects.requireNonNull(body, "body");
-    TransactionView begun = begin(mode, timeout);
+    TransactionSummary begun = await(async.beginForSummary(mode, timeout));
     if (begun.status() != GlobalStatus.ACTIVE) {
       // Only a retried begin whose first attempt landed long enough ago to have timed out gets here.
       ErrorCode code = ErrorCode.TRANSACTION_NOT_ACTIVE;
@@ -158,7 +170,7 @@ public final class CovenantClient implements AutoCloseable {
       result = body.run(tx);
     } catch (Throwable failure) {
       try {
-        rollback(tx.gid());
+        await(async.rollbackForSummary(tx.gid()));
       } catch (Throwable rollbackFailure) {
         failure.addSuppressed(rollbackFailure);
       }
@@ -170,13 +182,13 @@ public final class CovenantClient implements AutoCloseable {
 
   private void commitOrSettle(String gid) {
     try {
-      commit(gid);
+      await(async.commitForSummary(gid));
     } catch (CovenantClientException commitFailure) {
       if (!commitFailure.retryable()) {
         throw commitFailure; // a decided answer, e.g. transaction-rolled-back
       }
       try {
-        rollback(gid);
+        await(async.rollbackForSummary(gid));
       } catch (CovenantClientException rollbackFailure) {
         if (rollbackFailure.code() == ErrorCode.TRANSACTION_COMMITTED) {
           return; // the commit had landed after all

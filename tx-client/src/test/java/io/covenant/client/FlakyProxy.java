@@ -42,8 +42,8 @@ final class FlakyProxy implements AutoCloseable {
     FORWARD_THEN_DROP
   }
 
-  /** One request as received, and the fault it got (null: forwarded and answered). */
-  record Request(String method, String path, String body, Fault fault) {}
+  /** One request as received, with its {@code Prefer} header (or null), and the fault it got (null: forwarded and answered). */
+  record Request(String method, String path, String body, String prefer, Fault fault) {}
 
   private final URI target;
   private final HttpServer server;
@@ -51,6 +51,7 @@ final class FlakyProxy implements AutoCloseable {
   private final HttpClient forwarder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final Map<String, Deque<Fault>> scripts = new LinkedHashMap<>();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
+  private volatile boolean forwardsPrefer = true;
 
   private FlakyProxy(URI target) throws IOException {
     this.target = target;
@@ -77,6 +78,12 @@ final class FlakyProxy implements AutoCloseable {
     return this;
   }
 
+  /** From now on, {@code Prefer} is not forwarded: the coordinator answers as one that does not know it would. */
+  FlakyProxy dropsPrefer() {
+    forwardsPrefer = false;
+    return this;
+  }
+
   /** The requests whose {@code "METHOD /path"} ends with {@code endpoint}, in arrival order. */
   List<Request> requests(String endpoint) {
     return requests.stream().filter(r -> (r.method() + " " + r.path()).endsWith(endpoint)).toList();
@@ -97,7 +104,8 @@ final class FlakyProxy implements AutoCloseable {
       String path = exchange.getRequestURI().getRawPath();
       byte[] body = exchange.getRequestBody().readAllBytes();
       Fault fault = nextFault(method + " " + path);
-      requests.add(new Request(method, path, new String(body, StandardCharsets.UTF_8), fault));
+      String prefer = exchange.getRequestHeaders().getFirst(Headers.PREFER);
+      requests.add(new Request(method, path, new String(body, StandardCharsets.UTF_8), prefer, fault));
       if (fault == null) {
         HttpResponse<byte[]> answer = forward(exchange, body);
         reply(exchange, answer.statusCode(), answer.headers().firstValue("Content-Type").orElse(null), answer.body());
@@ -127,6 +135,10 @@ final class FlakyProxy implements AutoCloseable {
     String type = exchange.getRequestHeaders().getFirst("Content-Type");
     if (type != null) {
       request.header("Content-Type", type);
+    }
+    String prefer = exchange.getRequestHeaders().getFirst(Headers.PREFER);
+    if (prefer != null && forwardsPrefer) {
+      request.header(Headers.PREFER, prefer);
     }
     return forwarder.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }

@@ -15,7 +15,6 @@ import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
 import io.covenant.protocol.Op;
 import io.covenant.protocol.TransactionView;
-import io.covenant.testsupport.TestCoordinator;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -23,10 +22,6 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,43 +29,7 @@ import org.junit.jupiter.api.Test;
  * answers the scripted faults first and forwards afterwards. Retried requests are the same request
  * (same gid, same branch), which is what makes retrying them safe. Issue #4.
  */
-class RetryTest {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-  /** Three attempts, backoff of about a millisecond: the tests count attempts, not time. */
-  private static final RetryPolicy FAST = new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2));
-
-  static TestCoordinator coordinator;
-  static TestParticipant participant;
-  FlakyProxy proxy;
-  CovenantClient client;
-
-  @BeforeAll
-  static void startCoordinator() throws Exception {
-    coordinator = TestCoordinator.memory();
-    participant = TestParticipant.serve(ParticipantDispatcher.builder()
-        .on("stock", Op.CONFIRM, call -> {})
-        .on("stock", Op.CANCEL, call -> {})
-        .build());
-  }
-
-  @AfterAll
-  static void stopCoordinator() throws Exception {
-    participant.close();
-    coordinator.close();
-  }
-
-  @BeforeEach
-  void startProxy() throws IOException {
-    proxy = FlakyProxy.inFrontOf(coordinator.uri());
-    client = CovenantClient.builder().coordinator(proxy.uri()).requestTimeout(Duration.ofSeconds(5)).retry(FAST).build();
-  }
-
-  @AfterEach
-  void stopProxy() {
-    client.close();
-    proxy.close();
-  }
-
+class RetryTest extends ThroughFlakyProxy {
   @Test
   void aBeginAnsweredWithARetryableProblemIsSentAgainWithTheSameGid() throws Exception {
     proxy.failNext("POST /v1/transactions", SHUTTING_DOWN);

@@ -3,7 +3,8 @@ package io.covenant.coordinator.engine;
 /**
  * Where the authority ({@code [userinfo@]host[:port]}) of an absolute URL lies, found by scanning
  * rather than by parsing a {@code URI}: the per-call paths (the participant limiter's key, the
- * transport's literal-host check) need only that, on every call.
+ * transport's literal-host check) need only that, on every call, and so does the check that keeps
+ * references out of a saga step URL's authority.
  */
 public final class UrlAuthority {
   private UrlAuthority() {}

@@ -10,7 +10,6 @@ import io.covenant.coordinator.core.GlobalTx;
 import io.covenant.coordinator.core.RetryPolicy;
 import io.covenant.coordinator.engine.Clock;
 import io.covenant.coordinator.engine.Engine;
-import io.covenant.coordinator.store.TxPage;
 import io.covenant.protocol.BeginRequest;
 import io.covenant.protocol.CovenantException;
 import io.covenant.protocol.ErrorCode;
@@ -60,6 +59,12 @@ import org.slf4j.LoggerFactory;
  * ignored, so that a newer client can talk to an older coordinator; known fields are typed
  * strictly (a number in quotes is refused). Commit and rollback take no body; if one is sent it
  * must still be JSON, and it is ignored.
+ *
+ * <p>A state-changing request (begin, register, commit, rollback, saga submission, the operator's
+ * retry and finish) answers with the transaction's view, or, when it carries
+ * {@code Prefer: return=minimal} ({@link Prefer}), with its {@link io.covenant.protocol.TransactionSummary}
+ * and {@code Preference-Applied: return=minimal}: same status, same {@code Location}, but no view
+ * built. Reads always answer the view.
  *
  * <p>Threading: the router must run on the engine's context (the HTTP server is created on it),
  * because it calls the {@link Engine} directly, and the Prometheus scrape reads engine gauges.
@@ -270,24 +275,20 @@ public final class HttpApi {
         .log("operator action"));
   }
 
+  /** A read wants the representation: {@code Prefer: return=minimal} is for the writes. */
   private void get(RoutingContext ctx) {
     String gid = requests.pathGid(ctx.pathParam("gid"));
-    answer(ctx, 200, false, () -> engine.get(gid));
+    whenDone(ctx, () -> engine.get(gid), tx -> json(ctx, 200, Views.of(tx, engine.stuckAfterAttempts())));
   }
 
   private void list(RoutingContext ctx) {
     var query = requests.query(ctx.queryParams(), clock.now(), engine.stuckAfterAttempts());
-    Future<TxPage> page = call(() -> engine.list(query));
-    page.onComplete(ar -> {
-      if (ar.failed()) {
-        ctx.fail(ar.cause());
-        return;
-      }
-      List<TransactionView> items = new ArrayList<>(ar.result().items().size());
-      for (GlobalTx tx : ar.result().items()) {
+    whenDone(ctx, () -> engine.list(query), page -> {
+      List<TransactionView> items = new ArrayList<>(page.items().size());
+      for (GlobalTx tx : page.items()) {
         items.add(Views.of(tx, engine.stuckAfterAttempts()));
       }
-      json(ctx, 200, new TransactionPage(items, ar.result().nextCursor()));
+      json(ctx, 200, new TransactionPage(items, page.nextCursor()));
     });
   }
 
@@ -302,18 +303,35 @@ public final class HttpApi {
 
   // --- plumbing ---------------------------------------------------------------------------------
 
-  /** Runs an engine call and answers with the transaction's view, or fails the request with the error. */
+  /**
+   * Runs a state-changing engine call and answers with the transaction: its summary when the request
+   * prefers {@code return=minimal} (confirmed in {@code Preference-Applied}), so that the view is
+   * not built, else its view; {@code Location} names it when {@code location} is true. A failure
+   * fails the request with the error, whatever the preference.
+   */
   private void answer(RoutingContext ctx, int status, boolean location, Supplier<Future<GlobalTx>> action) {
-    call(action).onComplete(ar -> {
-      if (ar.failed()) {
-        ctx.fail(ar.cause());
-        return;
-      }
-      GlobalTx tx = ar.result();
+    boolean minimal = Prefer.returnMinimal(ctx.request().headers().getAll(Headers.PREFER));
+    whenDone(ctx, action, tx -> {
       if (location) {
         ctx.response().putHeader(HttpHeaders.LOCATION, "/v1/transactions/" + tx.gid());
       }
-      json(ctx, status, Views.of(tx, engine.stuckAfterAttempts()));
+      if (minimal) {
+        ctx.response().putHeader(Headers.PREFERENCE_APPLIED, Headers.RETURN_MINIMAL);
+        json(ctx, status, Views.summary(tx));
+      } else {
+        json(ctx, status, Views.of(tx, engine.stuckAfterAttempts()));
+      }
+    });
+  }
+
+  /** Runs an engine call and hands its result to {@code then}, or fails the request with the error. */
+  private <T> void whenDone(RoutingContext ctx, Supplier<Future<T>> action, Handler<T> then) {
+    call(action).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else {
+        then.handle(ar.result());
+      }
     });
   }
 

@@ -5,6 +5,7 @@ import io.covenant.coordinator.core.Branch;
 import io.covenant.coordinator.core.References;
 import io.covenant.coordinator.core.RetryPolicy;
 import io.covenant.coordinator.core.StepHttp;
+import io.covenant.coordinator.engine.UrlAuthority;
 import io.covenant.coordinator.store.TxQuery;
 import io.covenant.protocol.BeginRequest;
 import io.covenant.protocol.CovenantException;
@@ -18,8 +19,6 @@ import io.covenant.protocol.SagaRequest;
 import io.covenant.protocol.SagaStep;
 import io.covenant.protocol.StepRequest;
 import io.vertx.core.MultiMap;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -425,22 +424,15 @@ final class Requests {
 
   private void optionalUrl(String field, String value, String gid) {
     if (value != null) {
-      url(field, value, gid);
+      participantUrls.check(field, value, gid);
     }
-  }
-
-  private void url(String field, String value, String gid) {
-    if (!isHttpUrl(value)) {
-      throw invalid(field + " must be an absolute http or https URL, got '"
-          + (value.length() > 80 ? value.substring(0, 80) + "…" : value) + "'", gid);
-    }
-    participantUrls.check(field, value, gid);
   }
 
   /**
    * A saga step's URL, which may hold references (<code>${step/pointer}</code>) in its path and
    * query: never in its scheme or host, so a participant's answer can never choose whom the
-   * coordinator calls. The URL is checked with each reference in place of a value.
+   * coordinator calls. The URL is checked with each reference in place of a value, so the same
+   * step URL is the same text to {@link ParticipantUrls}' cache at every submission.
    */
   private void stepUrl(String field, String value, String gid) {
     String checked = value;
@@ -450,35 +442,14 @@ final class Requests {
       } catch (IllegalArgumentException e) {
         throw invalid(field + ": " + e.getMessage(), gid);
       }
-      int scheme = value.indexOf("://");
-      int authorityEnd = value.length();
-      if (scheme >= 0) {
-        for (int i = scheme + 3; i < value.length(); i++) {
-          char c = value.charAt(i);
-          if (c == '/' || c == '?' || c == '#') {
-            authorityEnd = i;
-            break;
-          }
-        }
-      }
+      int authorityStart = UrlAuthority.start(value);
+      int authorityEnd = authorityStart < 0 ? value.length() : UrlAuthority.end(value, authorityStart);
       if (value.indexOf(References.TEXT_MARKER) < authorityEnd) {
         throw invalid(field + " may hold references only in its path and query, not in its scheme, host or port", gid);
       }
       checked = References.placeholder(value);
     }
-    url(field, checked, gid);
-  }
-
-  /** True for an absolute {@code http} or {@code https} URL with a host. */
-  static boolean isHttpUrl(String value) {
-    try {
-      URI u = new URI(value);
-      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-      return (scheme.equals("http") || scheme.equals("https")) && !u.isOpaque()
-          && u.getHost() != null && !u.getHost().isEmpty();
-    } catch (URISyntaxException e) {
-      return false;
-    }
+    participantUrls.check(field, checked, gid);
   }
 
   /** The payload as JSON text, or null when absent or JSON {@code null}. */

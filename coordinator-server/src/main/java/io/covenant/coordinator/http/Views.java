@@ -8,6 +8,7 @@ import io.covenant.coordinator.core.GlobalTx;
 import io.covenant.protocol.BranchView;
 import io.covenant.protocol.GlobalStatus;
 import io.covenant.protocol.Mode;
+import io.covenant.protocol.TransactionSummary;
 import io.covenant.protocol.TransactionView;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,11 @@ final class Views {
         tx.gid(), tx.mode(), tx.status(), tx.createdAt(), tx.updatedAt(),
         tx.status() == GlobalStatus.ACTIVE ? tx.deadline() : null,
         tx.reason(), tx.isStuck(stuckAfterAttempts), branches);
+  }
+
+  /** {@code tx} in brief, for a request that prefers {@code return=minimal}: nothing is serialised or parsed. */
+  static TransactionSummary summary(GlobalTx tx) {
+    return new TransactionSummary(tx.gid(), tx.status());
   }
 
   /** A stored payload (JSON text) as JSON again; text that no longer parses is shown as a string. */

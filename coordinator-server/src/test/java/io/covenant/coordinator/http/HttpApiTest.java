@@ -281,6 +281,96 @@ class HttpApiTest {
     }
   }
 
+  /** {@code Prefer: return=minimal} (RFC 7240) on the writes: the summary, with the same status and Location (issue #6). */
+  @Nested
+  class ReturnMinimal {
+    static final String[] MINIMAL = {"Prefer", "return=minimal"};
+
+    /** Asserts a summary answer of {@code status} for {@code gid} in {@code txStatus}: exactly gid and status. */
+    void assertSummary(Response r, int status, String gid, String txStatus) {
+      expect(r, status);
+      assertThat(r.contentType()).isEqualTo("application/json");
+      assertThat(r.header("Preference-Applied")).isEqualTo("return=minimal");
+      assertThat(r.body()).isEqualTo(object().put("gid", gid).put("status", txStatus));
+    }
+
+    @Test
+    void everyWriteOfATccTransactionAnswersItsSummary() {
+      String gid = gid("lean");
+      Response begun = api.post("/v1/transactions", object().put("gid", gid).put("mode", "tcc"), MINIMAL);
+      assertSummary(begun, 201, gid, "active");
+      assertThat(begun.header("Location")).isEqualTo("/v1/transactions/" + gid);
+
+      Response registered = api.post("/v1/transactions/" + gid + "/branches", tccBranch("stock"), MINIMAL);
+      assertSummary(registered, 201, gid, "active");
+      assertThat(registered.header("Location")).isNull();
+      assertThat(api.post("/v1/transactions/" + gid + "/commit", "", MINIMAL).body().get("status").asText())
+          .isIn("committing", "committed");
+      awaitStatus(gid, "committed");
+      assertSummary(api.post("/v1/transactions/" + gid + "/commit", "", MINIMAL), 200, gid, "committed");
+      assertSummary(api.post("/v1/transactions/" + gid + "/retry", "", MINIMAL), 200, gid, "committed");
+      assertThat(view(gid).get("branches").findValuesAsText("status")).containsExactly("confirmed");
+    }
+
+    @Test
+    void rollbackSagaSubmissionAndFinishingByHandAnswerTheSummary() {
+      String rolledBack = begin("2pc");
+      Response rollback = api.post("/v1/transactions/" + rolledBack + "/rollback", "", MINIMAL);
+      assertSummary(rollback, 200, rolledBack, rollback.body().get("status").asText());
+      assertThat(rollback.body().get("status").asText()).isIn("rolling_back", "rolled_back");
+
+      String saga = gid("lean-saga");
+      Response submitted = api.post("/v1/sagas", object().put("gid", saga).set("steps", Api.JSON.createArrayNode()
+          .add(object().put("name", "reserve").put("action", participant.url("action")).put("compensation", participant.url("c")))),
+          MINIMAL);
+      assertSummary(submitted, 201, saga, "active");
+      assertThat(submitted.header("Location")).isEqualTo("/v1/transactions/" + saga);
+
+      String stuck = begin("tcc");
+      participant.refuse("by-hand", "confirm");
+      expect(api.post("/v1/transactions/" + stuck + "/branches", tccBranch("by-hand")), 201);
+      expect(api.commit(stuck), 200);
+      assertSummary(api.post("/v1/transactions/" + stuck + "/branches/by-hand/finish",
+          object().put("reason", "confirmed by hand"), MINIMAL), 200, stuck, "committed");
+    }
+
+    @Test
+    void otherPreferencesSurroundingItAreIgnored() {
+      String gid = gid("lean");
+      assertSummary(api.post("/v1/transactions", object().put("gid", gid).put("mode", "tcc"),
+          "Prefer", "respond-async, wait=5", "Prefer", "RETURN = minimal; charset=\"a,b\""), 201, gid, "active");
+    }
+
+    @Test
+    void withoutItOrWithReturnRepresentationTheViewIsAnsweredAsBefore() {
+      String gid = gid("full");
+      Response plain = api.post("/v1/transactions", object().put("gid", gid).put("mode", "tcc"));
+      Response representation = api.post("/v1/transactions", object().put("gid", gid).put("mode", "tcc"),
+          "Prefer", "return=representation, return=minimal");
+
+      for (Response r : List.of(plain, representation)) {
+        expect(r, 201);
+        assertThat(r.header("Preference-Applied")).isNull();
+        assertThat(r.header("Location")).isEqualTo("/v1/transactions/" + gid);
+        assertThat(r.body()).isEqualTo(view(gid));
+      }
+    }
+
+    @Test
+    void readsAndErrorsDoNotChange() {
+      String gid = begin("tcc");
+      Response read = api.send(HttpRequest.newBuilder(URI.create(coordinator.baseUrl() + "/v1/transactions/" + gid))
+          .header("Prefer", "return=minimal").GET());
+      assertThat(read.header("Preference-Applied")).isNull();
+      assertThat(read.body()).isEqualTo(view(gid));
+
+      Response unknown = api.post("/v1/transactions/no-such-gid/commit", "", MINIMAL);
+      assertProblem(unknown, 404, "transaction-not-found");
+      assertThat(unknown.header("Preference-Applied")).isNull();
+      assertProblem(api.post("/v1/transactions", object().put("mode", "xa"), MINIMAL), 400, "invalid-request");
+    }
+  }
+
   @Nested
   class Rejections {
     @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -13,8 +14,13 @@ import java.time.Duration;
 public final class Api {
   public static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A response: status, content type and parsed body (null when empty or not JSON). */
-  public record Response(int status, String contentType, JsonNode body, String raw) {
+  /** A response: status, content type, parsed body (null when empty or not JSON), raw body and headers. */
+  public record Response(int status, String contentType, JsonNode body, String raw, HttpHeaders headers) {
+    /** The first value of header {@code name}, or null. */
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
     public String problemType() {
       return body == null || body.get("type") == null ? null : body.get("type").asText();
     }
@@ -41,11 +47,16 @@ public final class Api {
     return JSON.createObjectNode();
   }
 
-  public Response post(String path, Object body) {
+  /** A POST of {@code body} as JSON (a string is sent as it is), with extra headers given as name, value, name, value… */
+  public Response post(String path, Object body, String... headers) {
     try {
       String text = body instanceof String s ? s : JSON.writeValueAsString(body);
-      return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(text)));
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(text));
+      for (int i = 0; i < headers.length; i += 2) {
+        request.header(headers[i], headers[i + 1]);
+      }
+      return send(request);
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -64,7 +75,7 @@ public final class Api {
       } catch (Exception notJson) {
         // left null: raw keeps the text
       }
-      return new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(null), body, r.body());
+      return new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(null), body, r.body(), r.headers());
     } catch (Exception e) {
       throw new AssertionError("request failed: " + e, e);
     }

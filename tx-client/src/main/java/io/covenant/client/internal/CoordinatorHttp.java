@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.covenant.client.CovenantClientException;
 import io.covenant.client.RetryPolicy;
 import io.covenant.protocol.ErrorCode;
+import io.covenant.protocol.Headers;
 import io.covenant.protocol.Problem;
+import io.covenant.protocol.TransactionSummary;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -78,18 +80,31 @@ public final class CoordinatorHttp implements AutoCloseable {
    * @param gid the transaction concerned, for errors and logs; may be null
    */
   public <T> CompletableFuture<T> post(String what, String gid, String path, Object body, Class<T> type) {
+    return post(what, gid, path, body, type, null);
+  }
+
+  /**
+   * Like {@link #post}, for a state-changing endpoint whose answer is read only for the gid and
+   * status: sends {@code Prefer: return=minimal}, so the coordinator need not build the whole view.
+   * A coordinator that does not honour the preference answers the view, which reads as a summary too.
+   */
+  public CompletableFuture<TransactionSummary> postForSummary(String what, String gid, String path, Object body) {
+    return post(what, gid, path, body, TransactionSummary.class, Headers.RETURN_MINIMAL);
+  }
+
+  private <T> CompletableFuture<T> post(String what, String gid, String path, Object body, Class<T> type, String prefer) {
     byte[] bytes;
     try {
       bytes = body == null ? null : json.writeValueAsBytes(body);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("cannot write " + what + " request as JSON", e));
     }
-    return call(new Call<>(what, gid, "POST", path, bytes, type));
+    return call(new Call<>(what, gid, "POST", path, bytes, type, prefer));
   }
 
   /** {@code GET base + pathAndQuery}, read as {@code type}. */
   public <T> CompletableFuture<T> get(String what, String gid, String pathAndQuery, Class<T> type) {
-    return call(new Call<>(what, gid, "GET", pathAndQuery, null, type));
+    return call(new Call<>(what, gid, "GET", pathAndQuery, null, type, null));
   }
 
   /** A path segment with everything but unreserved characters (and {@code :}) percent-encoded. */
@@ -115,7 +130,8 @@ public final class CoordinatorHttp implements AutoCloseable {
     executor.shutdown();
   }
 
-  private record Call<T>(String what, String gid, String method, String path, byte[] body, Class<T> type) {}
+  /** One call, tried once or more; {@code prefer} is the {@code Prefer} header to send, or null. */
+  private record Call<T>(String what, String gid, String method, String path, byte[] body, Class<T> type, String prefer) {}
 
   /** The end of one attempt: a value, a failure that may be retried, or a failure that ends the call at once. */
   private record Outcome<T>(T value, Failure failure, Throwable fatal) {}
@@ -164,6 +180,9 @@ public final class CoordinatorHttp implements AutoCloseable {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + call.path()))
         .timeout(requestTimeout)
         .header("Accept", "application/json");
+    if (call.prefer() != null) {
+      b.header(Headers.PREFER, call.prefer());
+    }
     if (call.method().equals("GET")) {
       return b.GET().build();
     }
