@@ -324,13 +324,23 @@ public final class HttpApi {
     });
   }
 
-  /** Runs an engine call and hands its result to {@code then}, or fails the request with the error. */
+  /**
+   * Runs an engine call and hands its result to {@code then}, or fails the request with the error.
+   * An exception thrown by {@code then} fails the request too (a 500), rather than leave it unanswered:
+   * Vert.x only logs what a future's handler throws.
+   */
   private <T> void whenDone(RoutingContext ctx, Supplier<Future<T>> action, Handler<T> then) {
     call(action).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
-      } else {
+        return;
+      }
+      try {
         then.handle(ar.result());
+      } catch (RuntimeException | LinkageError e) {
+        if (!ctx.response().ended()) {
+          ctx.fail(e);
+        }
       }
     });
   }
