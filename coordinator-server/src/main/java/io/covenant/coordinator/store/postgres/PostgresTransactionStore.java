@@ -241,11 +241,14 @@ public final class PostgresTransactionStore implements TransactionStore {
   /**
    * The pool closes a connection idle for one store timeout itself, before the socket's read-idle
    * timeout (two) would drop it: otherwise an idle connection could be dropped just as a statement
-   * is handed to it. No timer on waiting for a connection: {@link #bounded} bounds the wait.
+   * is handed to it. No timer on waiting for a connection: {@link #bounded} bounds the wait. The
+   * connection timeout must be 0 explicitly: Vert.x 5.0.12 defaults it to 30 s and arms it for
+   * every statement sent through a pool until the statement has a connection, and a pool closed
+   * while such a timer is pending never finishes closing.
    */
   private static PoolOptions poolOptions(int size, SharedStoreSettings shared) {
     long millis = shared.timeout().toMillis();
-    return new PoolOptions().setMaxSize(size)
+    return new PoolOptions().setMaxSize(size).setConnectionTimeout(0)
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, millis)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setPoolCleanerPeriod((int) Math.max(1, Math.min(1000, millis / 2)));
   }
