@@ -105,13 +105,15 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Half-open connections.</b> The server cancels a statement after the timeout
  *       ({@code statement_timeout}) and the client drops a connection that stays silent for twice
  *       as long, failing what was in flight on it, so a write cannot hang on a dead peer.</li>
- *   <li><b>Unknown outcomes.</b> When the connection fails while a statement is in flight, the
- *       statement may or may not have committed. Its writes fail with {@code STORE_UNAVAILABLE},
- *       which callers must read as "unknown"; the engine reloads the transaction from the store.</li>
- *   <li><b>Lock order.</b> Batches in flight at once never share a gid (the batcher holds a write
- *       back while an earlier write of its gid is unanswered), so this store's batches do not wait
- *       on each other's rows. The rows of a batch are written in gid order, so the batches of two
- *       coordinators cannot deadlock on each other.</li>
+ *   <li><b>Unknown outcomes.</b> When the connection fails while a statement is in flight, or the
+ *       statement gets no answer within its bound, it may or may not have committed. Its writes
+ *       fail with {@code STORE_UNAVAILABLE}, which callers must read as "unknown"; the engine
+ *       reloads the transaction from the store.</li>
+ *   <li><b>Lock order.</b> The rows of a batch are written in gid order, so two batches running
+ *       at once, of this coordinator or of two, cannot deadlock on each other. This store's own
+ *       batches do not even wait on each other's rows: the batcher holds a write back while an
+ *       earlier write of its gid is unanswered, so batches in flight share no gid (unless a write
+ *       was answered at its bound while its statement still ran).</li>
  *   <li><b>Compare-and-set under concurrency.</b> PostgreSQL re-checks {@code version = expected} on
  *       the newest row version when a concurrent update commits first (read committed), so of two
  *       racing updates from one version exactly one matches.</li>
