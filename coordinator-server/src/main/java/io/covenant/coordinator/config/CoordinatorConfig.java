@@ -60,7 +60,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code store.journal.*}</td><td>see {@link JournalSettings}</td><td>journal file size and count,
  *       group-commit buffer and window, compaction, fsync</td></tr>
  *   <tr><td>{@code store.postgres.*}</td><td>see {@link PostgresSettings}</td><td>URL (required with
- *       {@code store=postgres}), pool size, pipelining, migrations, schema</td></tr>
+ *       {@code store=postgres}), write batches in flight and connections, pipelining, migrations, schema</td></tr>
  *   <tr><td>{@code store.mysql.*}</td><td>see {@link MysqlSettings}</td><td>JDBC URL (required with
  *       {@code store=mysql}), user, password, pool size, migrations, schema</td></tr>
  *   <tr><td>{@code store.sql.timeout}</td><td>10s</td><td>longest wait for a SQL store's database: connect, statement</td></tr>
@@ -237,9 +237,11 @@ public final class CoordinatorConfig {
       new Key(POSTGRES_URL, Kind.TEXT, null, true, "URL",
           "PostgreSQL to use, `postgresql://user[:password]@host[:port]/database[?param=value]`. Required when `store=postgres`."),
       new Key(POSTGRES_POOL_SIZE, Kind.INT, PostgresSettings.DEFAULT_POOL_SIZE, false, "connections",
-          "Connections to PostgreSQL; statements are pipelined over them."),
+          "Write batches in flight, each on a connection of its own (so their commits overlap); also the most "
+              + "connections of the pipelined client for everything else. At most 2 × this many connections."),
       new Key(POSTGRES_PIPELINING_LIMIT, Kind.INT, PostgresSettings.DEFAULT_PIPELINING_LIMIT, false, "statements",
-          "Statements one connection may have in flight before it waits for answers."),
+          "Statements one connection of the pipelined client (reads, lease, adoption, purge) may have in flight; it "
+              + "opens another connection only when each it has carries this many. `1`: no pipelining."),
       new Key(POSTGRES_MIGRATE, Kind.BOOL, true, false, "boolean",
           "Apply the schema migrations (`db/postgres/V*.sql`) at start; `false` only checks they were applied."),
       new Key(POSTGRES_SCHEMA, Kind.TEXT, null, true, "SQL name or `none`",

@@ -9,8 +9,13 @@ import java.util.regex.Pattern;
  *
  * @param url {@code postgresql://user[:password]@host[:port]/database[?param=value…]}, as libpq
  *     and the Vert.x client read it ({@code postgres://} works too)
- * @param poolSize connections to the database (default 8); statements are pipelined over them
- * @param pipeliningLimit statements one connection may have sent and not yet seen answered (default 256)
+ * @param poolSize write batches in flight at once, each on a connection of its own, and the most
+ *     connections of the pipelined client that carries everything else (default 8): the store
+ *     holds at most {@code 2 × poolSize} connections, and under load usually {@code poolSize} + 1
+ *     (the pipelined client rarely needs a second)
+ * @param pipeliningLimit statements one connection may have sent and not yet seen answered
+ *     (default 256); the pipelined client opens another connection only when each it has carries
+ *     this many, and a write batch's statements share its connection up to it
  * @param migrate apply the migrations in {@code db/postgres/} at start (default true); when false the
  *     store only checks that they were applied
  * @param schema the schema of the store's tables, created when missing if {@code migrate}; null for

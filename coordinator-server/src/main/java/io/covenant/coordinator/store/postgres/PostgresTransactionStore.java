@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,10 +62,25 @@ import org.slf4j.LoggerFactory;
  * only. Each statement commits by itself (autocommit), so its writes are durable when it answers
  * (with the server's default {@code synchronous_commit=on}).
  *
- * <p>Statements travel over a pipelined client ({@link PgBuilder#client()}): up to
- * {@code pipeliningLimit} statements in flight per connection, over {@code poolSize} connections,
- * so reads do not wait behind writes' round trips. Every statement is prepared once per connection
- * and cached.
+ * <h2>Connections</h2>
+ * Two pools of at most {@code poolSize} connections each, so the store holds at most
+ * {@code 2 × poolSize} connections (and, while it opens, one more that applies the migrations and is
+ * closed first). Both open connections on demand and close those idle for one store timeout.
+ * <ul>
+ *   <li><b>Write batches</b> go through a pool without pipelining ({@link #writers}): a batch
+ *       borrows a connection of its own, sends its statements on it (its create and update
+ *       statements pipelined there when {@code pipeliningLimit} allows), and gives it back when it
+ *       is over. The batcher runs at most {@code poolSize} batches at once, so the batches in flight
+ *       commit on as many backends at once, and PostgreSQL can serve several of their commits with
+ *       one WAL flush. Over one connection they would commit one after the other, one flush each,
+ *       and the store would go no faster than the disk's flushes (#6).</li>
+ *   <li><b>Everything else</b> (reads, listing, the lease, adoption, purge) goes through a
+ *       pipelined client ({@link #client}, {@link PgBuilder#client()}): up to
+ *       {@code pipeliningLimit} statements in flight per connection, and another connection only
+ *       when those it has are full, so usually one. Reads do not queue behind the write batches'
+ *       commits; they may behind the lease's, adoption's or purge's statements, which are few.</li>
+ * </ul>
+ * Every statement is prepared once per connection and cached.
  *
  * <h2>Ownership</h2>
  * Opening the store begins a term: a row of {@code covenant_coordinators} (V2) whose identity
@@ -89,14 +105,22 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Half-open connections.</b> The server cancels a statement after the timeout
  *       ({@code statement_timeout}) and the client drops a connection that stays silent for twice
  *       as long, failing what was in flight on it, so a write cannot hang on a dead peer.</li>
- *   <li><b>Unknown outcomes.</b> When the connection fails while a statement is in flight, the
- *       statement may or may not have committed. Its writes fail with {@code STORE_UNAVAILABLE},
- *       which callers must read as "unknown"; the engine reloads the transaction from the store.</li>
- *   <li><b>Lock order.</b> The rows of a batch are written in gid order, so two batches (of two
- *       coordinators, later) cannot deadlock on each other.</li>
+ *   <li><b>Unknown outcomes.</b> When the connection fails while a statement is in flight, or the
+ *       statement gets no answer within its bound, it may or may not have committed. Its writes
+ *       fail with {@code STORE_UNAVAILABLE}, which callers must read as "unknown"; the engine
+ *       reloads the transaction from the store.</li>
+ *   <li><b>Lock order.</b> The rows of a batch are written in gid order, so two batches running
+ *       at once, of this coordinator or of two, cannot deadlock on each other. This store's own
+ *       batches do not even wait on each other's rows: the batcher holds a write back while an
+ *       earlier write of its gid is unanswered, so batches in flight share no gid (unless a write
+ *       was answered at its bound while its statement still ran).</li>
  *   <li><b>Compare-and-set under concurrency.</b> PostgreSQL re-checks {@code version = expected} on
  *       the newest row version when a concurrent update commits first (read committed), so of two
  *       racing updates from one version exactly one matches.</li>
+ *   <li><b>Pool-wait timers.</b> Neither pool arms a timer while a statement or a batch waits for a
+ *       connection (connection timeout 0): a Vert.x 5 pool closed while such a timer is pending
+ *       never finishes closing. {@link #bounded} bounds every wait instead; a write connection that
+ *       arrives after its bound is given back unused.</li>
  *   <li><b>Schema drift.</b> The store starts only on a schema whose applied migrations match its
  *       files (see {@link Migrations}).</li>
  * </ul>
@@ -166,7 +190,10 @@ public final class PostgresTransactionStore implements TransactionStore {
   private final PostgresSettings settings;
   private final SharedStoreSettings shared;
   private final String where;
+  /** Everything but the write batches: pipelined. */
   private final SqlClient client;
+  /** The write batches: one connection each, not shared while the batch lasts. */
+  private final Pool writers;
   private final WriteBatcher batcher;
   /** The term this store writes as; replaced when the lease had expired at a heartbeat. */
   private final Term term;
@@ -174,13 +201,14 @@ public final class PostgresTransactionStore implements TransactionStore {
   private volatile boolean closed;
   private Future<Void> closing;
 
-  private PostgresTransactionStore(PostgresSettings settings, SharedStoreSettings shared, SqlClient client, long epoch,
-      Vertx vertx) {
+  private PostgresTransactionStore(PostgresSettings settings, SharedStoreSettings shared, SqlClient client, Pool writers,
+      long epoch, Vertx vertx) {
     this.vertx = vertx;
     this.settings = settings;
     this.shared = shared;
     this.where = "PostgreSQL at " + settings.location();
     this.client = client;
+    this.writers = writers;
     this.term = new Term(log, settings.location(), shared.instanceId(), epoch);
     this.batcher = new WriteBatcher(settings.writeBatchMax(), settings.poolSize(), this::writeBatch, "postgres store");
   }
@@ -217,8 +245,13 @@ public final class PostgresTransactionStore implements TransactionStore {
               .with(poolOptions(settings.poolSize(), shared))
               .with(netOptions(shared))
               .connectingTo(options).using(vertx).build();
+          Pool writers = PgBuilder.pool()
+              .with(poolOptions(settings.poolSize(), shared))
+              .with(netOptions(shared))
+              .connectingTo(options).using(vertx).build();
           return register(client, shared)
-              .recover(e -> client.close().transform(x -> Future.failedFuture(SqlTx.unavailable(where, "registering this coordinator", null, e))))
+              .recover(e -> closeBoth(client, writers)
+                  .transform(x -> Future.failedFuture(SqlTx.unavailable(where, "registering this coordinator", null, e))))
               .map(epoch -> {
                 log.atInfo().setMessage("postgres store open")
                     .addKeyValue("location", settings.location())
@@ -229,9 +262,13 @@ public final class PostgresTransactionStore implements TransactionStore {
                     .addKeyValue("instanceId", shared.instanceId())
                     .addKeyValue("epoch", epoch)
                     .log();
-                return new PostgresTransactionStore(settings, shared, client, epoch, vertx);
+                return new PostgresTransactionStore(settings, shared, client, writers, epoch, vertx);
               });
         });
+  }
+
+  private static Future<Void> closeBoth(SqlClient client, Pool writers) {
+    return Future.join(client.close(), writers.close()).mapEmpty();
   }
 
   private static Future<Long> register(SqlClient client, SharedStoreSettings shared) {
@@ -241,11 +278,14 @@ public final class PostgresTransactionStore implements TransactionStore {
   /**
    * The pool closes a connection idle for one store timeout itself, before the socket's read-idle
    * timeout (two) would drop it: otherwise an idle connection could be dropped just as a statement
-   * is handed to it. No timer on waiting for a connection: {@link #bounded} bounds the wait.
+   * is handed to it. No timer on waiting for a connection: {@link #bounded} bounds the wait. The
+   * connection timeout must be 0 explicitly: Vert.x 5.0.12 defaults it to 30 s and arms it for
+   * every statement sent through a pool until the statement has a connection, and a pool closed
+   * while such a timer is pending never finishes closing.
    */
   private static PoolOptions poolOptions(int size, SharedStoreSettings shared) {
     long millis = shared.timeout().toMillis();
-    return new PoolOptions().setMaxSize(size)
+    return new PoolOptions().setMaxSize(size).setConnectionTimeout(0)
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, millis)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setPoolCleanerPeriod((int) Math.max(1, Math.min(1000, millis / 2)));
   }
@@ -257,6 +297,11 @@ public final class PostgresTransactionStore implements TransactionStore {
    * to a peer that does not answer. A late answer is ignored; for a write its outcome is unknown.
    */
   private <T> Future<T> bounded(Future<T> statement, String what) {
+    return bounded(statement, what, late -> { });
+  }
+
+  /** As {@link #bounded(Future, String)}, and hands a result that came after the bound to {@code late}, to release it. */
+  private <T> Future<T> bounded(Future<T> statement, String what, Consumer<T> late) {
     long millis = 3 * shared.timeout().toMillis();
     Promise<T> answer = Promise.promise();
     long timer = vertx.setTimer(millis, id -> answer.tryFail(new CovenantException(ErrorCode.STORE_UNAVAILABLE,
@@ -264,7 +309,9 @@ public final class PostgresTransactionStore implements TransactionStore {
     statement.onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
-        answer.tryComplete(ar.result());
+        if (!answer.tryComplete(ar.result())) {
+          late.accept(ar.result());
+        }
       } else {
         answer.tryFail(ar.cause());
       }
@@ -420,24 +467,45 @@ public final class PostgresTransactionStore implements TransactionStore {
         : new CovenantException(ErrorCode.INVALID_REQUEST, "the postgres store cannot keep a gid with a NUL character", null);
   }
 
-  /** Runs one batch: its creates as one statement, its updates as another, both sent at once. */
+  /**
+   * Runs one batch on a connection of its own: its creates as one statement, its updates as
+   * another, both sent at once; the connection goes back to {@link #writers} when both are
+   * answered (and, for updates that lost, explained).
+   */
   private Future<Void> writeBatch(List<Write> batch) {
     List<Write> creates = new ArrayList<>();
     List<Write> updates = new ArrayList<>();
     for (Write w : batch) {
       (w.isCreate() ? creates : updates).add(w);
     }
-    List<Future<Void>> parts = new ArrayList<>(2);
-    if (!creates.isEmpty()) {
-      parts.add(insert(creates));
-    }
-    if (!updates.isEmpty()) {
-      parts.add(update(updates));
-    }
-    return Future.join(parts).mapEmpty();
+    return writeConnection().transform(ar -> {
+      if (ar.failed()) {
+        failAll(batch, "getting a connection for " + batch.size() + " write(s)", ar.cause());
+        return Future.succeededFuture();
+      }
+      SqlConnection conn = ar.result();
+      List<Future<Void>> parts = new ArrayList<>(2);
+      if (!creates.isEmpty()) {
+        parts.add(insert(conn, creates));
+      }
+      if (!updates.isEmpty()) {
+        parts.add(update(conn, updates));
+      }
+      return Future.join(parts).<Void>mapEmpty().eventually(conn::close);
+    });
   }
 
-  private Future<Void> insert(List<Write> creates) {
+  /**
+   * A connection of {@link #writers}, waited for no longer than a statement. With at most
+   * {@code poolSize} batches in flight, one connection each, a batch finds one free or has one
+   * opened; it waits for another batch's only when that batch ended at its bound while its
+   * statement still held the connection. A connection that comes after the bound goes back unused.
+   */
+  private Future<SqlConnection> writeConnection() {
+    return bounded(writers.getConnection(), "getting a connection", SqlConnection::close);
+  }
+
+  private Future<Void> insert(SqlClient conn, List<Write> creates) {
     creates.sort(Comparator.comparing(Write::gid));
     int n = creates.size();
     String[] gids = new String[n];
@@ -461,7 +529,7 @@ public final class PostgresTransactionStore implements TransactionStore {
       stuck[i] = SqlTx.stuckAttempts(tx);
       bodies[i] = Buffer.buffer(creates.get(i).body());
     }
-    return bounded(client.preparedQuery(INSERT)
+    return bounded(conn.preparedQuery(INSERT)
         .execute(tuple(gids, modes, statuses, versions, created, updated, stuck, bodies, shared.instanceId(), terms)), "creating")
         .transform(ar -> {
           if (ar.failed()) {
@@ -480,7 +548,7 @@ public final class PostgresTransactionStore implements TransactionStore {
         });
   }
 
-  private Future<Void> update(List<Write> updates) {
+  private Future<Void> update(SqlClient conn, List<Write> updates) {
     updates.sort(Comparator.comparing(Write::gid));
     int n = updates.size();
     String[] gids = new String[n];
@@ -505,7 +573,7 @@ public final class PostgresTransactionStore implements TransactionStore {
       stuck[i] = SqlTx.stuckAttempts(tx);
       bodies[i] = Buffer.buffer(w.body());
     }
-    return bounded(client.preparedQuery(UPDATE)
+    return bounded(conn.preparedQuery(UPDATE)
         .execute(tuple(gids, expected, statuses, versions, updated, stuck, bodies, take, shared.instanceId(), terms)), "updating")
         .transform(ar -> {
           if (ar.failed()) {
@@ -521,14 +589,14 @@ public final class PostgresTransactionStore implements TransactionStore {
               lost.add(w);
             }
           }
-          return lost.isEmpty() ? Future.<Void>succeededFuture() : explainLosers(lost);
+          return lost.isEmpty() ? Future.<Void>succeededFuture() : explainLosers(conn, lost);
         });
   }
 
   /** Tells apart, for updates that matched no row, a stale version, another owner, a missing transaction. */
-  private Future<Void> explainLosers(List<Write> lost) {
+  private Future<Void> explainLosers(SqlClient conn, List<Write> lost) {
     String[] gids = lost.stream().map(Write::gid).toArray(String[]::new);
-    return bounded(client.preparedQuery(VERSIONS).execute(tuple((Object) gids)), "reading versions").transform(ar -> {
+    return bounded(conn.preparedQuery(VERSIONS).execute(tuple((Object) gids)), "reading versions").transform(ar -> {
       if (ar.failed()) {
         failAll(lost, "reading the versions of " + lost.size() + " transaction(s)", ar.cause());
         return Future.succeededFuture();
@@ -750,14 +818,14 @@ public final class PostgresTransactionStore implements TransactionStore {
 
   /**
    * Refuses new writes, lets the writes already accepted finish (their futures complete as the
-   * database answers), then closes the connections. Idempotent.
+   * database answers), then closes both pools' connections. Idempotent.
    */
   @Override
   public synchronized Future<Void> close() {
     if (closing == null) {
       closed = true;
       closing = batcher.close()
-          .compose(v -> client.close())
+          .compose(v -> closeBoth(client, writers))
           .andThen(ar -> log.atInfo().addKeyValue("location", settings.location())
               .addKeyValue("writes", batcher.writes()).addKeyValue("batches", batcher.batches())
               .log("postgres store closed"));

@@ -18,12 +18,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,6 +119,59 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
     assertThat(pg.writes()).isEqualTo(1000);
     // At most poolSize batches leave alone before the rest queue up behind them.
     assertThat(pg.batches()).isLessThan(1000 / 4);
+  }
+
+  /**
+   * Write batches in flight at once travel over distinct connections, so that PostgreSQL commits
+   * them side by side (one WAL flush can serve several) instead of one after the other on one
+   * connection (#6). Another session locks the rows first: each batch's UPDATE then waits in the
+   * database, and {@code pg_stat_activity} shows on how many backends. Reads still answer while
+   * every write connection waits.
+   */
+  @Test
+  void writeBatchesInFlightWaitOnAConnectionEachWhileReadsStillAnswer() throws Exception {
+    int connections = 3;
+    String application = "covenant-test-" + schema;
+    PostgresSettings s = new PostgresSettings(url + (url.contains("?") ? "&" : "?") + "application_name=" + application,
+        connections, PostgresSettings.DEFAULT_PIPELINING_LIMIT, true, schema, PostgresSettings.DEFAULT_WRITE_BATCH_MAX);
+    // Longer than the wait below, so that statement_timeout cannot end a blocked UPDATE first.
+    SharedStoreSettings patient = SharedStoreSettings.defaults().withTimeout(Duration.ofSeconds(60));
+    PostgresTransactionStore writer = await(PostgresTransactionStore.open(s, patient, vertx));
+    SqlConnection locker = await(PgConnection.connect(vertx, PgConnectOptions.fromUri(url))); // not pooled: closing it ends its transaction
+    try {
+      List<GlobalTx> created = new ArrayList<>();
+      for (int i = 0; i < connections; i++) {
+        GlobalTx tx = TxFixtures.active("locked-" + i, T0.plusMillis(i));
+        await(writer.create(tx));
+        created.add(tx);
+      }
+      await(locker.query("BEGIN").execute());
+      await(locker.query("SELECT gid FROM " + schema + ".covenant_transactions WHERE gid LIKE 'locked-%' FOR UPDATE").execute());
+
+      List<Future<Void>> updates = new ArrayList<>();
+      for (GlobalTx tx : created) {
+        updates.add(writer.update(TxFixtures.touched(tx, T0.plusSeconds(1)), tx.version())); // one batch each: slots are free
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+          .until(() -> updatesWaitingOnALock(application), n -> n == connections);
+
+      assertThat(await(writer.find("locked-0"))).contains(created.get(0));
+      await(locker.query("COMMIT").execute());
+      for (Future<Void> u : updates) {
+        await(u);
+      }
+      assertThat(await(writer.find("locked-0"))).hasValueSatisfying(tx -> assertThat(tx.version()).isEqualTo(2));
+    } finally {
+      await(locker.close());
+      await(writer.close());
+    }
+  }
+
+  /** Backends of {@code application} whose UPDATE waits for a lock. */
+  private static long updatesWaitingOnALock(String application) throws Exception {
+    return await(admin.preparedQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1"
+        + " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE %'").execute(Tuple.of(application)))
+        .iterator().next().getLong(0);
   }
 
   @Test
