@@ -136,6 +136,22 @@ class HttpApiTest {
     }
 
     @Test
+    void aBodyWrittenWithWhitespaceAndNestedValuesReadsAsItsJsonValue() {
+      String gid = begin("tcc");
+      String body = "\n\t {\"branchId\": \"odd\", \"confirm\": \"" + participant.url("confirm") + "\", \"cancel\": \""
+          + participant.url("cancel") + "\",\r\n \"payload\": {\"none\": null, \"list\": [1, 2.5, \"\\u00e9\", [true]], "
+          + "\"deep\": {\"x\": {}}}, \"unknown\": [1]}  ";
+
+      expect(send("POST", "/v1/transactions/" + gid + "/branches", "application/json", body), 201);
+
+      JsonNode payload = view(gid).get("branches").get(0).get("payload");
+      ObjectNode expected = object().putNull("none");
+      expected.putArray("list").add(1).add(2.5).add("é").addArray().add(true);
+      expected.putObject("deep").putObject("x");
+      assertThat(payload).isEqualTo(expected);
+    }
+
+    @Test
     void beginIsIdempotentForTheSameGidAndMode() {
       String gid = begin("tcc");
       JsonNode first = view(gid);
