@@ -181,6 +181,9 @@ public final class BenchMain {
           benchEventLoops, connections, inFlightMax, drainTimeout == null ? null : CoordinatorConfig.parseDuration(drainTimeout),
           verifySample, seed, participantHost, sqlStore, System.out::println);
       Map<String, Object> env = Reports.environment("bench " + String.join(" ", commandLine()));
+      Map<String, Double> probe = new LinkedHashMap<>();
+      probe.put("before", CpuProbe.sha256MegabytesPerSecond());
+      env.put("cpuProbeSha256MBps", probe);
       List<RunResult> results = new ArrayList<>();
       BenchRunner runner = new BenchRunner();
       for (Workload each : runs) {
@@ -188,6 +191,9 @@ public final class BenchMain {
         results.add(r);
         System.out.println(summaryLine(r));
       }
+      probe.put("after", CpuProbe.sha256MegabytesPerSecond());
+      System.out.printf(Locale.ROOT, "machine speed: SHA-256 %.0f MB/s on one thread before the runs, %.0f after%n",
+          probe.get("before"), probe.get("after"));
       Path dir = Reports.write(out, w.name(), env, results);
       System.out.println("results: " + dir.toAbsolutePath());
       long inconsistent = results.stream().mapToLong(r -> r.verification().inconsistent()).sum();
