@@ -35,7 +35,8 @@ import java.util.SplittableRandom;
  * coordinator's durable answer arrives and <em>complete</em> when, in addition, the participants
  * have answered the last call it needs.
  *
- * <p><b>Arrival.</b> Open loop: a 1 ms timer starts every transaction that is due, each with the
+ * <p><b>Arrival.</b> Open loop: the rate rises from 0 over the first half of the warm-up, then a
+ * 1 ms timer starts every transaction that is due at the full rate, each with the
  * time it was <em>due</em> as its start, so that a stall of the coordinator, or of the driver
  * itself, adds to the latency of every transaction that should have started meanwhile (no
  * coordinated omission); transactions beyond {@code inFlightMax} are skipped and counted as
@@ -184,9 +185,10 @@ final class Driver {
     long now = System.nanoTime();
     long windowEnd = measurements.windowEndNanos();
     double perNanos = workload.arrival().rate() / 1e9;
-    long due = (long) ((Math.min(now, windowEnd) - startNanos) * perNanos);
+    long rampNanos = (measurements.windowStartNanos() - startNanos) / 2;
+    long due = arrivalsBy(Math.min(now, windowEnd) - startNanos, perNanos, rampNanos);
     while (openStarted < due) {
-      long intended = startNanos + (long) (openStarted / perNanos);
+      long intended = startNanos + dueTimeOf(openStarted, perNanos, rampNanos);
       openStarted++;
       if (intended >= windowEnd) {
         break;
@@ -201,6 +203,31 @@ final class Driver {
       vertx.cancelTimer(periodic);
       endArrivals();
     }
+  }
+
+  /**
+   * Open-loop arrivals due in the first {@code elapsed} nanoseconds: the rate rises linearly from 0
+   * over {@code ramp} (the first half of the warm-up), then stays at {@code perNanos}. A cold JVM
+   * offered the full rate at once falls behind while it compiles, and the measured window would
+   * then only show that backlog draining; the window itself is always at the full rate.
+   */
+  static long arrivalsBy(long elapsed, double perNanos, long ramp) {
+    if (elapsed <= 0) {
+      return 0;
+    }
+    if (elapsed < ramp) {
+      return (long) (perNanos * elapsed * (double) elapsed / (2.0 * ramp));
+    }
+    return (long) (perNanos * (elapsed - ramp / 2.0));
+  }
+
+  /** When arrival {@code k} (from 0) is due, in nanoseconds after the start: the inverse of {@link #arrivalsBy}. */
+  static long dueTimeOf(long k, double perNanos, long ramp) {
+    double rampArrivals = perNanos * ramp / 2.0;
+    if (k < rampArrivals) {
+      return (long) Math.sqrt(2.0 * k * ramp / perNanos);
+    }
+    return (long) (k / perNanos + ramp / 2.0);
   }
 
   private void endArrivals() {
