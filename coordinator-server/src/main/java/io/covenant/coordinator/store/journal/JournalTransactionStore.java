@@ -106,8 +106,9 @@ import org.slf4j.LoggerFactory;
  *       comes back at the next start and a later purge removes it again; nothing else is affected. A
  *       purged gid may be created again: it gets a new record id. While a purge picks its victims it
  *       holds the view's write lock, which briefly delays completions (and so the callers of
- *       {@code create} and {@code update}), proportionally to how many retained transactions it
- *       scans.</li>
+ *       {@code create} and {@code update}); it appends their delete records after releasing it, so
+ *       that the completions of other writes never wait behind the journal. A delete whose append
+ *       fails is like one lost in a crash (the store fails, as on any failed append).</li>
  *   <li><b>Record size.</b> A record must fit the write buffer ({@link JournalSettings#bufferSizeBytes()});
  *       a larger transaction is refused with {@code LIMIT_EXCEEDED}, and the store stays usable.</li>
  *   <li><b>One process per directory.</b> Two journals appending to the same files would corrupt
@@ -489,8 +490,9 @@ public final class JournalTransactionStore implements TransactionStore {
         }
         break;
       }
-      if (deletes.size() - before < Math.min(PURGE_CHUNK, max - before)) {
-        break; // nothing more is due, or an append failed
+      boolean appendFailed = !deletes.isEmpty() && deletes.get(deletes.size() - 1).appendError != null;
+      if (appendFailed || deletes.size() - before < Math.min(PURGE_CHUNK, max - before)) {
+        break; // an append failed, or nothing more is due
       }
     }
     List<Future<Void>> written = new ArrayList<>(deletes.size());
@@ -510,12 +512,12 @@ public final class JournalTransactionStore implements TransactionStore {
       if (refused != null) {
         return refused;
       }
+      List<Append> chosen = new ArrayList<>();
       view.writeLock().lock();
       try {
         // No completion can change the durable view while this lock is held, so what is removed
         // here is exactly the durable state of each transaction.
         for (InMemoryIndex.Entry removed : durable.removeFinished(finishedBefore, keepAtMost, n)) {
-          Append delete = new Append(removed.gid(), null);
           accepted.compute(removed.gid(), (gid, current) -> {
             if (current == null) {
               return null;
@@ -525,25 +527,27 @@ public final class JournalTransactionStore implements TransactionStore {
               durable.put(removed);
               return current;
             }
-            delete.start(current.recordId(), 0);
-            try {
-              journal.tryAppendDeleteRecord(current.recordId(), false, delete, delete);
-            } catch (Exception e) {
-              delete.appendError = e;
-              durable.put(removed);
-              return current;
-            }
+            Append delete = new Append(gid, null);
+            delete.recordId = current.recordId();
+            chosen.add(delete);
             return null;
           });
-          if (delete.started) {
-            deletes.add(delete);
-          }
-          if (delete.appendError != null) {
-            break;
-          }
         }
       } finally {
         view.writeLock().unlock();
+      }
+      // The transactions are gone from memory; their records are deleted outside the view's lock,
+      // so the completions of other writes do not wait for these appends. A recreated gid has a
+      // record id of its own, which these deletes do not touch.
+      for (Append delete : chosen) {
+        delete.start(delete.recordId, 0);
+        deletes.add(delete);
+        try {
+          journal.tryAppendDeleteRecord(delete.recordId, false, delete, delete);
+        } catch (Exception e) {
+          delete.appendError = e; // fails the store when issued; the records left are like deletes lost in a crash
+          break;
+        }
       }
     } finally {
       writing.unlock();
