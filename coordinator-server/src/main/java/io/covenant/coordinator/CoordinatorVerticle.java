@@ -47,6 +47,8 @@ final class CoordinatorVerticle extends VerticleBase {
   static final int HTTP_SHUTDOWN_GRACE_SECONDS = 5;
   /** Finished transactions forgotten per store call; a full batch is followed by another at once. */
   static final int PURGE_BATCH = 1000;
+  /** How often the engine counts what its gauges show (live, stuck, calls waiting). */
+  static final long GAUGE_INTERVAL_MILLIS = 1000;
 
   private final CoordinatorConfig config;
   private final PrometheusMeterRegistry registry;
@@ -59,6 +61,7 @@ final class CoordinatorVerticle extends VerticleBase {
   private HttpApi api;
   private HttpServer server;
   private long purgeTimer = -1;
+  private long gaugeTimer = -1;
   private boolean purging;
   private long ownershipTimer = -1;
   private boolean keepingOwnership;
@@ -101,6 +104,8 @@ final class CoordinatorVerticle extends VerticleBase {
         .compose(listening -> onContext(() -> {
           api.state(HttpApi.State.READY);
           purgeTimer = vertx.setPeriodic(config.retentionPurgeInterval().toMillis(), id -> purge());
+          engine.refreshGauges();
+          gaugeTimer = vertx.setPeriodic(GAUGE_INTERVAL_MILLIS, id -> engine.refreshGauges());
           if (store.isShared()) {
             ownershipTimer = vertx.setPeriodic(config.clusterHeartbeatInterval().toMillis(), id -> keepOwnership());
           }
@@ -153,6 +158,13 @@ final class CoordinatorVerticle extends VerticleBase {
     cancelPurge();
   }
 
+  /** Counts what the engine's gauges show now, on this context (they are otherwise counted every second). */
+  void refreshGauges() {
+    if (engine != null) {
+      engine.refreshGauges();
+    }
+  }
+
   /** For tests: freezes the engine and its heartbeats (see {@link Coordinator#pause()}). On this context. */
   void pause() {
     heartbeats(false);
@@ -185,6 +197,10 @@ final class CoordinatorVerticle extends VerticleBase {
     if (ownershipTimer >= 0) {
       vertx.cancelTimer(ownershipTimer);
       ownershipTimer = -1;
+    }
+    if (gaugeTimer >= 0) {
+      vertx.cancelTimer(gaugeTimer);
+      gaugeTimer = -1;
     }
   }
 

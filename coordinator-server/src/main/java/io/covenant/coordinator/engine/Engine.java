@@ -112,7 +112,7 @@ public final class Engine {
     this.entropy = Objects.requireNonNull(entropy, "entropy");
     this.limiter = new ParticipantLimiter(settings.participantCallsInFlightMax());
     // Gauges read engine state: scrape them on the engine thread (the HTTP verticle shares its context).
-    this.metrics = new EngineMetrics(registry, this::liveCount, this::stuckCount, limiter::waiting);
+    this.metrics = new EngineMetrics(registry);
   }
 
   public Core core() {
@@ -708,18 +708,19 @@ public final class Engine {
     return promise.future();
   }
 
-  private int liveCount() {
-    return live.size();
-  }
-
-  private int stuckCount() {
+  /**
+   * Counts what the gauges show (live, stuck, participant calls waiting); engine thread only. The
+   * coordinator calls it every second, so that a scrape, on another thread, never walks the engine's
+   * maps; a scrape's values are at most that old.
+   */
+  public void refreshGauges() {
     int threshold = core.policy().stuckAfterAttempts();
-    int n = 0;
-    for (Live l : List.copyOf(live.values())) {
+    int stuck = 0;
+    for (Live l : live.values()) {
       if (l.durable != null && l.durable.isStuck(threshold)) {
-        n++;
+        stuck++;
       }
     }
-    return n;
+    metrics.gauges(live.size(), stuck, limiter.waiting());
   }
 }

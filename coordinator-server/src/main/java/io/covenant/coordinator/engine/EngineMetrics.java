@@ -29,7 +29,12 @@ final class EngineMetrics {
   private final Counter takenOver;
   private final Counter lost;
 
-  EngineMetrics(MeterRegistry registry, Supplier<Number> live, Supplier<Number> stuck, Supplier<Number> waiting) {
+  /** The gauges' values, set on the engine thread by {@link #gauges} and read by any thread that scrapes. */
+  private volatile int live;
+  private volatile int stuck;
+  private volatile int waiting;
+
+  EngineMetrics(MeterRegistry registry) {
     for (Mode mode : Mode.values()) {
       begun.put(mode, Counter.builder("covenant.transactions.begun").tag("mode", mode.code())
           .description("Global transactions begun or submitted").register(registry));
@@ -55,9 +60,19 @@ final class EngineMetrics {
     adopted = ownership(registry, "adopted");
     takenOver = ownership(registry, "taken_over");
     lost = ownership(registry, "lost");
-    gauge(registry, "covenant.transactions.live", "Unfinished transactions being driven", live);
-    gauge(registry, "covenant.transactions.stuck", "Transactions with a branch that keeps failing", stuck);
-    gauge(registry, "covenant.participant.calls.waiting", "Participant calls waiting for a slot", waiting);
+    gauge(registry, "covenant.transactions.live", "Unfinished transactions being driven", () -> live);
+    gauge(registry, "covenant.transactions.stuck", "Transactions with a branch that keeps failing", () -> stuck);
+    gauge(registry, "covenant.participant.calls.waiting", "Participant calls waiting for a slot", () -> waiting);
+  }
+
+  /**
+   * Sets what the gauges show. The engine's state is not thread-safe, so the engine counts on its
+   * own thread (every second) and a scrape, on any thread, reads these values.
+   */
+  void gauges(int live, int stuck, int waiting) {
+    this.live = live;
+    this.stuck = stuck;
+    this.waiting = waiting;
   }
 
   /** Registers a gauge holding its supplier strongly (Micrometer holds gauge objects weakly by default). */

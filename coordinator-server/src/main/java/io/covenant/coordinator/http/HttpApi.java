@@ -150,7 +150,7 @@ public final class HttpApi {
     post(router, "/v1/transactions/:gid/branches/:branchId/finish", ApiTokens.Permission.OPERATOR, body, this::finish);
     get(router, "/health/live", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(UP));
     get(router, "/health/ready", this::ready);
-    get(router, "/metrics", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(registry.scrape()));
+    get(router, "/metrics", this::metrics);
 
     router.route().failureHandler(this::failure);
     // Unmatched requests never reach a route's failure handler; the router's error handlers answer them.
@@ -289,6 +289,20 @@ public final class HttpApi {
         items.add(Views.of(tx, engine.stuckAfterAttempts()));
       }
       json(ctx, 200, new TransactionPage(items, page.nextCursor()));
+    });
+  }
+
+  /**
+   * The Prometheus text, written on a worker thread: formatting every meter takes milliseconds, which
+   * the event loop would otherwise take from the requests and calls waiting on it at each scrape.
+   */
+  private void metrics(RoutingContext ctx) {
+    vertx.executeBlocking(registry::scrape, false).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
+      }
     });
   }
 

@@ -290,6 +290,13 @@ class HttpApiTest {
       assertThat(sample(expect(api.get("/metrics"), 200).raw(), begins)).isEqualTo(before + 2);
     }
 
+    @Test
+    void theLiveGaugeCountsAnOpenTransactionWithinItsRefreshInterval() {
+      String gid = begin("tcc");
+      await().atMost(WAIT).until(() -> sample(expect(api.get("/metrics"), 200).raw(), "covenant_transactions_live") >= 1);
+      expect(api.rollback(gid), 200);
+    }
+
     /** The value of the Prometheus sample named (with its labels) {@code series}. */
     private static double sample(String scrape, String series) {
       return scrape.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))

@@ -213,7 +213,8 @@ class SharedDatabaseTest {
     }
   }
 
-  private static double live(TestCoordinator c) {
+  private static double live(TestCoordinator c) throws Exception {
+    join(c.coordinator().refreshGauges());
     return c.coordinator().registry().get("covenant.transactions.live").gauge().value();
   }
 
