@@ -159,32 +159,27 @@ public final class Coordinator {
    * HTTP server still accepts connections. {@link #resume()} runs what was held, in order.
    */
   public Future<Void> pause() {
-    Promise<Void> paused = Promise.promise();
-    verticle.context().runOnContext(v -> {
-      verticle.pause();
-      paused.complete();
-    });
-    return paused.future();
+    return onVerticleContext(verticle::pause);
   }
 
   /** For tests: the engine's gauges counted now rather than at their next refresh (every second). */
   public Future<Void> refreshGauges() {
-    Promise<Void> refreshed = Promise.promise();
-    verticle.context().runOnContext(v -> {
-      verticle.refreshGauges();
-      refreshed.complete();
-    });
-    return refreshed.future();
+    return onVerticleContext(verticle::refreshGauges);
   }
 
   /** For tests: lets a {@link #pause() paused} coordinator go on, late. */
   public Future<Void> resume() {
-    Promise<Void> resumed = Promise.promise();
+    return onVerticleContext(verticle::resume);
+  }
+
+  /** Runs {@code action} on the verticle's context; the future completes once it has run. */
+  private Future<Void> onVerticleContext(Runnable action) {
+    Promise<Void> done = Promise.promise();
     verticle.context().runOnContext(v -> {
-      verticle.resume();
-      resumed.complete();
+      action.run();
+      done.complete();
     });
-    return resumed.future();
+    return done.future();
   }
 
   private Future<Void> end(java.util.function.Supplier<Future<Void>> how) {
