@@ -2,7 +2,8 @@
 # Runs one workload with the coordinator in a JVM of its own (embedded journal in a fresh temporary
 # directory, fsync on) and the load generator and participants in another, both on this machine.
 # The coordinator's CPU per transaction then comes from its whole process (`/metrics`), GC and JIT
-# included, and its garbage collector does not see the load generator's records.
+# included, and its garbage collector does not see the load generator's records. COORDINATOR_JAVA_OPTS
+# and BENCH_JAVA_OPTS pass JVM options to either side.
 #
 # Usage (from the repository root, after `mvn -B -DskipTests package`):
 #   benchmarks/run-separate.sh WORKLOAD [bench run options...]
@@ -30,4 +31,5 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 echo "coordinator pid $pid on port $port, journal $dir, log $log"
-java -jar "$bench" run --workload "workloads/$workload.yaml" --target "http://127.0.0.1:$port" "$@"
+# shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of options
+java ${BENCH_JAVA_OPTS:-} -jar "$bench" run --workload "workloads/$workload.yaml" --target "http://127.0.0.1:$port" "$@"
