@@ -55,6 +55,20 @@ public final class BenchRunner {
   private static final Pattern HEAP_METRIC = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+(\\S+)");
   private static final Pattern STORE_WRITES_METRIC = Pattern.compile(
       "(?m)^covenant_store_writes_seconds_(count|sum)\\{[^}]*kind=\"([a-z]+)\"[^}]*}\\s+(\\S+)");
+  /**
+   * The CPU readings taken at each edge of the measured window: this process's threads (in-process
+   * target) or the coordinator's process CPU from its {@code /metrics} (remote target), the
+   * machine's and the database server's ticks, and this process's CPU time.
+   */
+  private record Edge(CpuMeter.Snapshot cpu, Double remoteCpuNanos, long[] machine, Map<Integer, Long> database,
+      long processNanos) {
+    static Edge take(WebClient client, Target target, CpuMeter cpu) {
+      return new Edge(target.inProcess() ? cpu.snapshot() : null,
+          target.inProcess() ? null : BenchRunner.remoteCpuNanos(client, target.baseUrl()),
+          CpuMeter.machineTicks(), CpuMeter.databaseTicks(), CpuMeter.processCpuNanos());
+    }
+  }
+
   /** How often the warm-up takes the window's edge measurements, to warm their code. */
   private static final long WARM_MEASUREMENT_INTERVAL_NANOS = 5_000_000_000L;
   private static final Pattern LIVE_METRIC = Pattern.compile("(?m)^covenant_transactions_live(?:\\{[^}]*})?\\s+(\\S+)");
@@ -149,11 +163,7 @@ public final class BenchRunner {
       while (System.nanoTime() < windowStart - WARM_MEASUREMENT_INTERVAL_NANOS) {
         sleepUntil(Math.min(System.nanoTime() + WARM_MEASUREMENT_INTERVAL_NANOS, windowStart - WARM_MEASUREMENT_INTERVAL_NANOS));
         storeWrites(scrape(client, target.baseUrl()));
-        if (!target.inProcess()) {
-          remoteCpuNanos(client, target.baseUrl());
-        }
-        CpuMeter.machineTicks();
-        CpuMeter.databaseTicks();
+        Edge.take(client, target, cpu);
       }
       sleepUntil(windowStart);
       if (!w.participantLatency().equals(w.participantLatencyInWarmup())) {
@@ -161,17 +171,9 @@ public final class BenchRunner {
         o.progress().accept("warm-up over: participants now answer in " + w.participantLatency().toMillis() + " ms");
       }
       Map<String, double[]> storeFrom = storeWrites(scrape(client, target.baseUrl()));
-      CpuMeter.Snapshot cpuFrom = target.inProcess() ? cpu.snapshot() : null;
-      Double remoteCpuFrom = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
-      long[] machineFrom = CpuMeter.machineTicks();
-      Map<Integer, Long> databaseFrom = CpuMeter.databaseTicks();
-      long processFrom = CpuMeter.processCpuNanos();
+      Edge from = Edge.take(client, target, cpu);
       sleepUntil(windowEnd);
-      CpuMeter.Snapshot cpuTo = target.inProcess() ? cpu.snapshot() : null;
-      Double remoteCpuTo = target.inProcess() ? null : remoteCpuNanos(client, target.baseUrl());
-      long[] machineTo = CpuMeter.machineTicks();
-      Map<Integer, Long> databaseTo = CpuMeter.databaseTicks();
-      long processTo = CpuMeter.processCpuNanos();
+      Edge to = Edge.take(client, target, cpu);
       RunResult.StoreWrites storeWrites = storeWrites(storeFrom, storeWrites(scrape(client, target.baseUrl())),
           (windowEnd - windowStart) / 1e9);
       Probe probe = w.inFlightProbe() ? probe(context, driver, client, target, ledger, o.progress()) : null;
@@ -191,17 +193,17 @@ public final class BenchRunner {
 
       long completed = m.completedInWindow();
       double seconds = w.duration().toNanos() / 1e9;
-      Double machineCores = CpuMeter.machineBusyCores(machineFrom, machineTo);
-      Double databaseCores = CpuMeter.databaseCores(databaseFrom, databaseTo, machineFrom, machineTo);
+      Double machineCores = CpuMeter.machineBusyCores(from.machine(), to.machine());
+      Double databaseCores = CpuMeter.databaseCores(from.database(), to.database(), from.machine(), to.machine());
       // On a SQL store the database server is part of what is measured, not a disturbance.
       boolean sqlStore = target.inProcess() && (o.store() == CoordinatorConfig.StoreKind.POSTGRES
           || o.store() == CoordinatorConfig.StoreKind.MYSQL);
       Double others = machineCores == null ? null
-          : Math.max(0, machineCores - (processTo - processFrom) / (double) (windowEnd - windowStart)
+          : Math.max(0, machineCores - (to.processNanos() - from.processNanos()) / (double) (windowEnd - windowStart)
               - (sqlStore && databaseCores != null ? databaseCores : 0));
       RunResult.Cpu cpuResult = target.inProcess()
-          ? inProcessCpu(cpu.between(cpuFrom, cpuTo), completed, others, databaseCores)
-          : remoteCpu(remoteCpuFrom, remoteCpuTo, completed, seconds, others, databaseCores);
+          ? inProcessCpu(cpu.between(from.cpu(), to.cpu()), completed, others, databaseCores)
+          : remoteCpu(from.remoteCpuNanos(), to.remoteCpuNanos(), completed, seconds, others, databaseCores);
       long participantCalls = participants.calls();
       long unknownCalls = participants.unknownCalls();
       await(participants.close(), Duration.ofSeconds(10));
