@@ -157,25 +157,6 @@ public final class InMemoryIndex {
     }
   }
 
-  /** Checks that {@code tx} may be created; throws {@code GID_CONFLICT} if its gid is taken. */
-  public void checkCreate(GlobalTx tx) {
-    if (byGid.containsKey(tx.gid())) {
-      throw new CovenantException(ErrorCode.GID_CONFLICT, "gid " + tx.gid() + " is already used", tx.gid());
-    }
-  }
-
-  /** Checks the compare-and-set of {@link TransactionStore#update}, without applying it. */
-  public void checkUpdate(GlobalTx next, long expectedVersion) {
-    Entry current = byGid.get(next.gid());
-    if (current == null) {
-      throw new CovenantException(ErrorCode.TRANSACTION_NOT_FOUND, "gid " + next.gid() + " is not stored", next.gid());
-    }
-    if (current.version != expectedVersion) {
-      throw new CovenantException(ErrorCode.CONCURRENT_UPDATE,
-          "gid " + next.gid() + " is at version " + current.version + ", expected " + expectedVersion, next.gid());
-    }
-  }
-
   /** Creates atomically; throws {@code GID_CONFLICT} if taken. */
   public void create(GlobalTx tx) {
     Entry entry = Entry.of(tx);
