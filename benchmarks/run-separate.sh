@@ -3,11 +3,13 @@
 # directory, fsync on) and the load generator and participants in another, both on this machine.
 # The coordinator's CPU per transaction then comes from its whole process (`/metrics`), GC and JIT
 # included, and its garbage collector does not see the load generator's records. COORDINATOR_JAVA_OPTS
-# and BENCH_JAVA_OPTS pass JVM options to either side.
+# and BENCH_JAVA_OPTS pass JVM options to either side; COORDINATOR_JAVA names another java for the
+# coordinator (the jar is built for Java 17 and runs on any later JDK).
 #
 # Usage (from the repository root, after `mvn -B -DskipTests package`):
 #   benchmarks/run-separate.sh WORKLOAD [bench run options...]
 #   COORDINATOR_JAVA_OPTS="-Xlog:gc:file=gc.log" benchmarks/run-separate.sh tcc-2-branches --rate 2000
+#   COORDINATOR_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java benchmarks/run-separate.sh saga-3-steps
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 workload=${1:?usage: run-separate.sh WORKLOAD [bench run options...]}
@@ -22,7 +24,7 @@ dir=$(mktemp -d -t covenant-bench-journal.XXXXXX)
 log="$dir.log"
 # shellcheck disable=SC2086 # COORDINATOR_JAVA_OPTS is a list of options
 COVENANT_HTTP_PORT=$port COVENANT_STORE_JOURNAL_DIR="$dir" \
-  java ${COORDINATOR_JAVA_OPTS:-} -jar "$coordinator" >"$log" 2>&1 &
+  "${COORDINATOR_JAVA:-java}" ${COORDINATOR_JAVA_OPTS:-} -jar "$coordinator" >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 1 300); do
