@@ -73,6 +73,20 @@ class TxCodecTest {
   }
 
   @Test
+  void theUncopiedBytesAreTheRecordItself() {
+    for (GlobalTx tx : List.of(TxFixtures.active("g", T0), TxFixtures.sagaWithOwnCalls("saga-ü-\uD83D\uDE00", T0),
+        TxFixtures.rolledBackWithEveryField("rb", T0), TxFixtures.firstStepSucceeded(TxFixtures.sagaWithOwnCalls("s", T0),
+            "{\"id\":\"" + "x".repeat(5000) + "\"}", T0.plusSeconds(1)))) {
+      TxCodec.Encoded uncopied = TxCodec.encodeUncopied(tx);
+      byte[] exact = TxCodec.encode(tx);
+      assertThat(uncopied.length()).isEqualTo(exact.length).isLessThanOrEqualTo(uncopied.array().length);
+      assertThat(Arrays.copyOf(uncopied.array(), uncopied.length())).isEqualTo(exact);
+      assertThat(uncopied.toByteArray()).isEqualTo(exact);
+      assertThat(TxCodec.decode(uncopied.toByteArray())).isEqualTo(tx);
+    }
+  }
+
+  @Test
   void roundTripsATransactionWithoutBranches() {
     GlobalTx tx = new GlobalTx("g", Mode.TWO_PHASE, GlobalStatus.COMMITTED, T0, T0, null, null, 2, List.of());
     assertThat(roundTrip(tx)).isEqualTo(tx);
