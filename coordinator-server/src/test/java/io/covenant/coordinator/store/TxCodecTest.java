@@ -115,6 +115,26 @@ class TxCodecTest {
   }
 
   @Test
+  void writesEveryAsciiAndLatin1CharacterAsStandardUtf8() {
+    // ASCII text takes a bulk copy and other text a per-character loop; both must give UTF-8.
+    StringBuilder ascii = new StringBuilder();
+    for (char c = 0; c < 0x80; c++) {
+      ascii.append(c);
+    }
+    StringBuilder latin1 = new StringBuilder(ascii);
+    for (char c = 0x80; c <= 0xFF; c++) {
+      latin1.append(c);
+    }
+    for (String text : List.of(ascii.toString(), latin1.toString(), "\u00FF", "plain " + "x".repeat(300))) {
+      GlobalTx tx = new GlobalTx("g", Mode.TCC, GlobalStatus.ACTIVE, T0, T0, null, text, 1,
+          List.of(Branch.registered("b", "http://h/c", "http://h/x", text)));
+      byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+      assertThat(TxFixtures.indexOf(TxCodec.encode(tx), utf8)).as("text of %s chars", text.length()).isPositive();
+      assertThat(roundTrip(tx)).isEqualTo(tx);
+    }
+  }
+
+  @Test
   void roundTripsPayloadsLargerThan64KiB() {
     String big = "ä".repeat(70_000) + "🚀".repeat(10_000);
     GlobalTx tx = new GlobalTx("g", Mode.TCC, GlobalStatus.ACTIVE, T0, T0, null, null, 1,
