@@ -138,14 +138,17 @@ public final class HttpApi {
     router.route().handler(this::measure);
 
     BodyHandler body = BodyHandler.create(false).setBodyLimit(bodyBytesMax);
+    // The router tries routes in order and matches a path with parameters by regex. No two paths
+    // below overlap, so the order changes no answer; exact paths come first so that a saga
+    // submission, one request per saga, is matched without running the regexes of the others.
     post(router, "/v1/transactions", body, this::begin);
     get(router, "/v1/transactions", this::list);
+    router.post("/v1/sagas").handler(tag("/v1/sagas")).handler(authorize(ApiTokens.Permission.TRANSACTIONS));
+    router.post("/v1/sagas").handler(body).handler(this::requireJsonOrYaml).handler(this::submitSaga);
     get(router, "/v1/transactions/:gid", this::get);
     post(router, "/v1/transactions/:gid/branches", body, this::register);
     post(router, "/v1/transactions/:gid/commit", body, this::commit);
     post(router, "/v1/transactions/:gid/rollback", body, this::rollback);
-    router.post("/v1/sagas").handler(tag("/v1/sagas")).handler(authorize(ApiTokens.Permission.TRANSACTIONS));
-    router.post("/v1/sagas").handler(body).handler(this::requireJsonOrYaml).handler(this::submitSaga);
     post(router, "/v1/transactions/:gid/retry", ApiTokens.Permission.OPERATOR, body, this::retryNow);
     post(router, "/v1/transactions/:gid/branches/:branchId/finish", ApiTokens.Permission.OPERATOR, body, this::finish);
     get(router, "/health/live", ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(UP));
@@ -473,7 +476,7 @@ public final class HttpApi {
       return null;
     }
     try {
-      return Json.mapper().readValue(bytes, type);
+      return Json.reader(type).readValue(bytes);
     } catch (java.io.IOException | RuntimeException e) {
       return null;
     }

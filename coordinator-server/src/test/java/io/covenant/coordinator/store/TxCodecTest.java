@@ -73,6 +73,20 @@ class TxCodecTest {
   }
 
   @Test
+  void theUncopiedBytesAreTheRecordItself() {
+    for (GlobalTx tx : List.of(TxFixtures.active("g", T0), TxFixtures.sagaWithOwnCalls("saga-ü-\uD83D\uDE00", T0),
+        TxFixtures.rolledBackWithEveryField("rb", T0), TxFixtures.firstStepSucceeded(TxFixtures.sagaWithOwnCalls("s", T0),
+            "{\"id\":\"" + "x".repeat(5000) + "\"}", T0.plusSeconds(1)))) {
+      TxCodec.Encoded uncopied = TxCodec.encodeUncopied(tx);
+      byte[] exact = TxCodec.encode(tx);
+      assertThat(uncopied.length()).isEqualTo(exact.length).isLessThanOrEqualTo(uncopied.array().length);
+      assertThat(Arrays.copyOf(uncopied.array(), uncopied.length())).isEqualTo(exact);
+      assertThat(uncopied.toByteArray()).isEqualTo(exact);
+      assertThat(TxCodec.decode(uncopied.toByteArray())).isEqualTo(tx);
+    }
+  }
+
+  @Test
   void roundTripsATransactionWithoutBranches() {
     GlobalTx tx = new GlobalTx("g", Mode.TWO_PHASE, GlobalStatus.COMMITTED, T0, T0, null, null, 2, List.of());
     assertThat(roundTrip(tx)).isEqualTo(tx);
@@ -98,6 +112,26 @@ class TxCodecTest {
     GlobalTx tx = new GlobalTx("g", Mode.TCC, GlobalStatus.ACTIVE, T0, T0, null, null, 1,
         List.of(Branch.registered("b", "http://h/c", "http://h/x", payload)));
     assertThat(TxFixtures.indexOf(TxCodec.encode(tx), payload.getBytes(StandardCharsets.UTF_8))).isPositive();
+  }
+
+  @Test
+  void writesEveryAsciiAndLatin1CharacterAsStandardUtf8() {
+    // ASCII text takes a bulk copy and other text a per-character loop; both must give UTF-8.
+    StringBuilder ascii = new StringBuilder();
+    for (char c = 0; c < 0x80; c++) {
+      ascii.append(c);
+    }
+    StringBuilder latin1 = new StringBuilder(ascii);
+    for (char c = 0x80; c <= 0xFF; c++) {
+      latin1.append(c);
+    }
+    for (String text : List.of(ascii.toString(), latin1.toString(), "\u00FF", "plain " + "x".repeat(300))) {
+      GlobalTx tx = new GlobalTx("g", Mode.TCC, GlobalStatus.ACTIVE, T0, T0, null, text, 1,
+          List.of(Branch.registered("b", "http://h/c", "http://h/x", text)));
+      byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+      assertThat(TxFixtures.indexOf(TxCodec.encode(tx), utf8)).as("text of %s chars", text.length()).isPositive();
+      assertThat(roundTrip(tx)).isEqualTo(tx);
+    }
   }
 
   @Test

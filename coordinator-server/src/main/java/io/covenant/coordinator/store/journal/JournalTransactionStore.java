@@ -37,14 +37,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.CRC32C;
+import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
+import org.apache.activemq.artemis.core.journal.EncodingSupport;
 import org.apache.activemq.artemis.core.journal.IOCompletion;
 import org.apache.activemq.artemis.core.journal.JournalUpdateCallback;
 import org.apache.activemq.artemis.core.journal.LoaderCallback;
 import org.apache.activemq.artemis.core.journal.PreparedTransactionInfo;
 import org.apache.activemq.artemis.core.journal.RecordInfo;
 import org.apache.activemq.artemis.core.journal.impl.JournalImpl;
-import org.apache.activemq.artemis.core.journal.impl.dataformat.ByteArrayEncoding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -408,7 +409,7 @@ public final class JournalTransactionStore implements TransactionStore {
   /** How one write changes the accepted state of its gid, appending its record when it is allowed. */
   @FunctionalInterface
   private interface AppendStep {
-    Accepted apply(String gid, Accepted current, Append append, ByteArrayEncoding record);
+    Accepted apply(String gid, Accepted current, Append append, ChecksummedRecord record);
   }
 
   /**
@@ -417,15 +418,18 @@ public final class JournalTransactionStore implements TransactionStore {
    * one step), let {@code step} decide and append.
    */
   private Future<Void> append(GlobalTx tx, AppendStep step) {
-    byte[] body;
-    ByteArrayEncoding record;
+    ChecksummedRecord record;
+    InMemoryIndex.Entry entry;
     try {
-      body = TxCodec.encode(tx);
-      record = new ByteArrayEncoding(checksummed(tx.gid(), body));
+      TxCodec.Encoded body = TxCodec.encodeUncopied(tx);
+      record = checksummed(tx.gid(), body);
+      // A finished transaction keeps its bytes in the index, in an array of their own; an
+      // unfinished one (most writes) keeps the object and needs no copy.
+      entry = tx.status().isFinished() ? InMemoryIndex.Entry.of(tx, body.toByteArray()) : InMemoryIndex.Entry.of(tx);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    Append append = new Append(tx.gid(), InMemoryIndex.Entry.of(tx, body));
+    Append append = new Append(tx.gid(), entry);
     Lock writing = lifecycle.readLock();
     writing.lock();
     try {
@@ -613,15 +617,45 @@ public final class JournalTransactionStore implements TransactionStore {
     return error;
   }
 
-  /** The record of a transaction's TxCodec bytes: a copy of them followed by their checksum. */
-  private byte[] checksummed(String gid, byte[] body) {
-    if (body.length + CHECKSUM_BYTES > recordSizeMax) {
-      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, "transaction " + gid + " takes " + (body.length + CHECKSUM_BYTES)
+  /** The record of a transaction's TxCodec bytes: them, followed by their checksum. */
+  private ChecksummedRecord checksummed(String gid, TxCodec.Encoded body) {
+    if (body.length() + CHECKSUM_BYTES > recordSizeMax) {
+      throw new CovenantException(ErrorCode.LIMIT_EXCEEDED, "transaction " + gid + " takes " + (body.length() + CHECKSUM_BYTES)
           + " bytes; a journal record holds at most " + recordSizeMax + " (raise bufferSizeBytes)", gid);
     }
-    byte[] record = Arrays.copyOf(body, body.length + CHECKSUM_BYTES);
-    ByteBuffer.wrap(record, body.length, CHECKSUM_BYTES).putInt(crc32c(record, body.length));
-    return record;
+    return new ChecksummedRecord(body, crc32c(body.array(), body.length()));
+  }
+
+  /**
+   * A {@link #TX_RECORD} as Artemis appends it: the TxCodec bytes, then their CRC32C, big-endian.
+   * Artemis copies it into its write buffer; writing the checksum there too, rather than building a
+   * byte array of body and checksum first, saves copying every record twice on the event loop.
+   * Immutable; only ever encoded, since replay reads records as {@link RecordInfo}.
+   */
+  private static final class ChecksummedRecord implements EncodingSupport {
+    private final TxCodec.Encoded body;
+    private final int checksum;
+
+    ChecksummedRecord(TxCodec.Encoded body, int checksum) {
+      this.body = body;
+      this.checksum = checksum;
+    }
+
+    @Override
+    public int getEncodeSize() {
+      return body.length() + CHECKSUM_BYTES;
+    }
+
+    @Override
+    public void encode(ActiveMQBuffer buffer) {
+      buffer.writeBytes(body.array(), 0, body.length());
+      buffer.writeInt(checksum); // big-endian, as ActiveMQBuffer writes every int
+    }
+
+    @Override
+    public void decode(ActiveMQBuffer buffer) {
+      throw new UnsupportedOperationException("a transaction record is read from its RecordInfo, not decoded in place");
+    }
   }
 
   /** The TxCodec bytes of a replayed record, once its type and checksum say they are intact. */

@@ -250,6 +250,27 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
   }
 
   @Test
+  void aRecordOnDiskIsItsTxCodecBytesThenTheirBigEndianCrc32c() throws Exception {
+    GlobalTx tx = TxFixtures.sagaWithOwnCalls("order-4712", T0);
+    await(store.create(tx));
+    await(store.close());
+    store = null;
+    byte[] body = io.covenant.coordinator.store.TxCodec.encode(tx);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(body);
+    byte[] record = java.nio.ByteBuffer.allocate(body.length + 4).put(body).putInt((int) crc.getValue()).array();
+    boolean found = false;
+    try (var files = java.nio.file.Files.list(dir.resolve("journal"))) {
+      for (Path f : files.filter(f -> f.toString().endsWith("." + JournalTransactionStore.FILE_EXTENSION)).toList()) {
+        found |= TxFixtures.indexOf(java.nio.file.Files.readAllBytes(f), record) >= 0;
+      }
+    }
+    assertThat(found).isTrue();
+    store = await(JournalTransactionStore.open(settings()));
+    assertThat(await(store.find(tx.gid()))).contains(tx);
+  }
+
+  @Test
   void recordsOfTheFirstFormatWithoutAChecksumStillLoad() throws Exception {
     await(store.close());
     store = null;
