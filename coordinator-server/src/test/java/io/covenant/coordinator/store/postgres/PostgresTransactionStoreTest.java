@@ -167,6 +167,46 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
     }
   }
 
+  /**
+   * Every update batch is planned for its own arrays and the table as it is then (#6). With the
+   * default plan cache a write connection switched, at its sixth batch, to a generic plan made while
+   * the table was small (a hash join over a sequential scan of the whole table) and kept it as the
+   * table grew. One write connection, so that the batches and the look at its prepared statements
+   * share a session.
+   */
+  @Test
+  void updateBatchesAreNeverRunWithACachedGenericPlan() throws Exception {
+    PostgresSettings one = new PostgresSettings(url, 1, PostgresSettings.DEFAULT_PIPELINING_LIMIT, true, schema,
+        PostgresSettings.DEFAULT_WRITE_BATCH_MAX);
+    PostgresTransactionStore writer = await(PostgresTransactionStore.open(one, vertx));
+    try {
+      List<GlobalTx> txs = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        txs.add(TxFixtures.active("planned-" + i, T0.plusMillis(i)));
+        await(writer.create(txs.get(i)));
+      }
+      int rounds = 8;
+      for (int round = 1; round <= rounds; round++) {
+        List<Future<Void>> updates = new ArrayList<>();
+        for (int i = 0; i < txs.size(); i++) {
+          GlobalTx next = TxFixtures.touched(txs.get(i), T0.plusSeconds(round));
+          updates.add(writer.update(next, txs.get(i).version())); // sent at once: batches of several rows
+          txs.set(i, next);
+        }
+        for (Future<Void> u : updates) {
+          await(u);
+        }
+      }
+
+      Row plans = await(writer.onWriteConnection("SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+          + " WHERE statement LIKE 'UPDATE covenant_transactions %'")).iterator().next();
+      assertThat(plans.getLong("generic_plans")).isZero();
+      assertThat(plans.getLong("custom_plans")).isGreaterThanOrEqualTo(rounds);
+    } finally {
+      await(writer.close());
+    }
+  }
+
   /** Backends of {@code application} whose UPDATE waits for a lock. */
   private static long updatesWaitingOnALock(String application) throws Exception {
     return await(admin.preparedQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1"
