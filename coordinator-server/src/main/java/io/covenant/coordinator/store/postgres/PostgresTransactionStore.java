@@ -80,9 +80,9 @@ import org.slf4j.LoggerFactory;
  *       when those it has are full, so usually one. Reads do not queue behind the write batches'
  *       commits; they may behind the lease's, adoption's or purge's statements, which are few.</li>
  * </ul>
- * Every statement is prepared once per connection and cached. The write batches' statements are
- * nevertheless planned anew for every batch ({@link #writerOptions}): a plan cached while the table
- * was small would scan the whole table for every batch once it has grown.
+ * Every statement is prepared once per connection and cached, but planned anew at every execution
+ * ({@link #connectOptions}): a plan cached while the table was small would scan the whole table at
+ * every execution once it has grown.
  *
  * <h2>Ownership</h2>
  * Opening the store begins a term: a row of {@code covenant_coordinators} (V2) whose identity
@@ -250,7 +250,7 @@ public final class PostgresTransactionStore implements TransactionStore {
           Pool writers = PgBuilder.pool()
               .with(poolOptions(settings.poolSize(), shared))
               .with(netOptions(shared))
-              .connectingTo(writerOptions(settings, shared)).using(vertx).build();
+              .connectingTo(options).using(vertx).build();
           return register(client, shared)
               .recover(e -> closeBoth(client, writers)
                   .transform(x -> Future.failedFuture(SqlTx.unavailable(where, "registering this coordinator", null, e))))
@@ -338,6 +338,19 @@ public final class PostgresTransactionStore implements TransactionStore {
     return connectOptions(settings, SharedStoreSettings.defaults());
   }
 
+  /**
+   * The options of every connection. Among them {@code plan_cache_mode = force_custom_plan} (unless
+   * the URL sets it), so that PostgreSQL plans each execution of a prepared statement for its own
+   * parameters and the table as it is now. With the default ({@code auto}) a connection switches,
+   * from its sixth execution of a statement, to one generic plan that it keeps until something
+   * invalidates it (DDL, or an ANALYZE or VACUUM of the table). On a new or small table that plan
+   * reads the whole table (a hash join of a batch's arrays over a sequential scan; adoption and
+   * purge by sequential scan too), cheaper then than an index; the table grows, nothing (no
+   * autovacuum, or not yet) invalidates the plan, and every execution goes on reading every row: in
+   * a benchmark with autovacuum off, nearly one sequential scan per batched UPDATE, 147 buffers read
+   * per row written, and the server's CPU growing with the table (#6). A custom plan costs a
+   * planning per execution (some 0.1 to 0.2 ms for a batch, shared by its rows).
+   */
   static PgConnectOptions connectOptions(PostgresSettings settings, SharedStoreSettings shared) {
     PgConnectOptions options = settings.connectOptions()
         .setPipeliningLimit(settings.pipeliningLimit())
@@ -351,25 +364,6 @@ public final class PostgresTransactionStore implements TransactionStore {
     if (!options.getProperties().containsKey("statement_timeout")) {
       options.addProperty("statement_timeout", Long.toString(shared.timeout().toMillis()));
     }
-    return options;
-  }
-
-  /**
-   * The write batches' connections: as {@link #connectOptions}, and {@code plan_cache_mode =
-   * force_custom_plan}, so that PostgreSQL plans each batch's statement for its own arrays and the
-   * table as it is now. With the default ({@code auto}) a connection switches, from its sixth
-   * execution of a statement, to one generic plan that it keeps until something invalidates it
-   * (DDL, or an ANALYZE or VACUUM of the table). On a new or small table that plan joins the
-   * batch's arrays to a sequential scan of the whole table (a hash join), cheaper then than one
-   * index lookup per row; the table grows, nothing (no autovacuum, or not yet) invalidates the plan,
-   * and every batch goes on reading every row: in a benchmark with autovacuum off, nearly one
-   * sequential scan per UPDATE, 147 buffers read per row written, and the server's CPU growing with
-   * the table (#6). A custom plan costs a planning of the statement per batch (some 0.1 to 0.2 ms,
-   * shared by the batch's rows) and looks up each row through the primary key once the table is
-   * more than a few pages. Set by the URL, the URL's value wins.
-   */
-  static PgConnectOptions writerOptions(PostgresSettings settings, SharedStoreSettings shared) {
-    PgConnectOptions options = connectOptions(settings, shared);
     if (!options.getProperties().containsKey("plan_cache_mode")) {
       options.addProperty("plan_cache_mode", "force_custom_plan");
     }
@@ -860,6 +854,11 @@ public final class PostgresTransactionStore implements TransactionStore {
   /** Runs {@code sql} on a connection of the write batches' pool, for tests that look into those sessions. */
   Future<RowSet<Row>> onWriteConnection(String sql) {
     return writers.withConnection(conn -> conn.query(sql).execute());
+  }
+
+  /** Runs {@code sql} on the pipelined client (one connection when nothing else is in flight), for tests. */
+  Future<RowSet<Row>> onClient(String sql) {
+    return client.query(sql).execute();
   }
 
   /** Batches sent so far; with {@link #writes()}, how well writes were coalesced. */

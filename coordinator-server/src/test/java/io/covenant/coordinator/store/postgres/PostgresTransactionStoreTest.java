@@ -207,6 +207,23 @@ class PostgresTransactionStoreTest extends TransactionStoreContract {
     }
   }
 
+  /**
+   * The purge (like adoption, the lease and the reads, on the pipelined client) is planned at every
+   * execution too: with the default plan cache its sixth run switched to a generic plan, a sequential
+   * scan of the whole table, kept as the table grew (#6).
+   */
+  @Test
+  void purgesAreNeverRunWithACachedGenericPlan() throws Exception {
+    int purges = 8;
+    for (int i = 0; i < purges; i++) {
+      await(store.purgeFinished(T0, Integer.MAX_VALUE, 10));
+    }
+    Row plans = await(((PostgresTransactionStore) store).onClient("SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+        + " WHERE statement LIKE 'DELETE FROM covenant_transactions %'")).iterator().next();
+    assertThat(plans.getLong("generic_plans")).isZero();
+    assertThat(plans.getLong("custom_plans")).isGreaterThanOrEqualTo(purges);
+  }
+
   /** Backends of {@code application} whose UPDATE waits for a lock. */
   private static long updatesWaitingOnALock(String application) throws Exception {
     return await(admin.preparedQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1"
