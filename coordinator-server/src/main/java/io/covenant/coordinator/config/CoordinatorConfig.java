@@ -69,7 +69,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code cluster.heartbeatExpiry}</td><td>10s</td><td>a lease not renewed for this long expires; others adopt its transactions</td></tr>
  *   <tr><td>{@code retention.finished}</td><td>1h</td><td>how long finished transactions stay readable</td></tr>
  *   <tr><td>{@code retention.finishedMax}</td><td>100000</td><td>most finished transactions kept, whatever their age</td></tr>
- *   <tr><td>{@code retention.purgeInterval}</td><td>10s</td><td>how often expired finished transactions are purged</td></tr>
+ *   <tr><td>{@code retention.purgeInterval}</td><td>1s</td><td>how often expired finished transactions are purged</td></tr>
  *   <tr><td>{@code retry.initialBackoff}</td><td>100ms</td><td>wait after a participant call's first failure</td></tr>
  *   <tr><td>{@code retry.maxBackoff}</td><td>30s</td><td>cap of the doubling wait between retries</td></tr>
  *   <tr><td>{@code retry.stuckAfterAttempts}</td><td>5</td><td>failed calls after which a transaction shows as stuck</td></tr>
@@ -274,8 +274,9 @@ public final class CoordinatorConfig {
       new Key(RETENTION_FINISHED_MAX, Kind.INT, 100_000, false, "transactions",
           "The most finished transactions kept readable, whatever their age: beyond it the oldest are purged early. "
               + "It bounds what retention costs under load (the journal and memory stores keep finished transactions in memory)."),
-      new Key(RETENTION_PURGE_INTERVAL, Kind.DURATION, Duration.ofSeconds(10), false, "duration",
-          "How often finished transactions past `retention.finished` or `retention.finishedMax` are purged."),
+      new Key(RETENTION_PURGE_INTERVAL, Kind.DURATION, Duration.ofSeconds(1), false, "duration",
+          "How often finished transactions past `retention.finished` or `retention.finishedMax` are purged. "
+              + "Often, so that each purge is small: a purge of many at once delays the requests of its moment."),
       new Key(RETRY_INITIAL_BACKOFF, Kind.DURATION, Duration.ofMillis(100), false, "duration",
           "Wait after the first failed participant call; it doubles with each further failure (with jitter)."),
       new Key(RETRY_MAX_BACKOFF, Kind.DURATION, Duration.ofSeconds(30), false, "duration",
