@@ -36,7 +36,7 @@ class CoordinatorConfigTest {
     assertThat(c.journalSettings().sync()).isTrue();
     assertThat(c.retentionFinished()).isEqualTo(Duration.ofHours(1));
     assertThat(c.retentionFinishedMax()).isEqualTo(100_000);
-    assertThat(c.retentionPurgeInterval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.retentionPurgeInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.retryInitialBackoff()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.retryMaxBackoff()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.retryStuckAfterAttempts()).isEqualTo(5);
