@@ -498,7 +498,7 @@ public final class PostgresTransactionStore implements TransactionStore {
     }
     return writeConnection().transform(ar -> {
       if (ar.failed()) {
-        failAll(batch, "getting a connection for " + batch.size() + " write(s)", ar.cause());
+        failAll(batch, "getting a connection for " + batch.size() + " write(s)", ar.cause(), false);
         return Future.succeededFuture();
       }
       SqlConnection conn = ar.result();
@@ -551,7 +551,7 @@ public final class PostgresTransactionStore implements TransactionStore {
         .execute(tuple(gids, modes, statuses, versions, created, updated, stuck, bodies, shared.instanceId(), terms)), "creating")
         .transform(ar -> {
           if (ar.failed()) {
-            failAll(creates, "creating " + n + " transaction(s)", ar.cause());
+            failAll(creates, "creating " + n + " transaction(s)", ar.cause(), true);
             return Future.succeededFuture();
           }
           Set<String> inserted = gidsOf(ar.result());
@@ -595,7 +595,7 @@ public final class PostgresTransactionStore implements TransactionStore {
         .execute(tuple(gids, expected, statuses, versions, updated, stuck, bodies, take, shared.instanceId(), terms)), "updating")
         .transform(ar -> {
           if (ar.failed()) {
-            failAll(updates, "updating " + n + " transaction(s)", ar.cause());
+            failAll(updates, "updating " + n + " transaction(s)", ar.cause(), true);
             return Future.succeededFuture();
           }
           Set<String> won = gidsOf(ar.result());
@@ -616,7 +616,7 @@ public final class PostgresTransactionStore implements TransactionStore {
     String[] gids = lost.stream().map(Write::gid).toArray(String[]::new);
     return bounded(conn.preparedQuery(VERSIONS).execute(tuple((Object) gids)), "reading versions").transform(ar -> {
       if (ar.failed()) {
-        failAll(lost, "reading the versions of " + lost.size() + " transaction(s)", ar.cause());
+        failAll(lost, "reading the versions of " + lost.size() + " transaction(s)", ar.cause(), false);
         return Future.succeededFuture();
       }
       Map<String, Row> stored = new HashMap<>();
@@ -637,10 +637,15 @@ public final class PostgresTransactionStore implements TransactionStore {
     });
   }
 
-  private void failAll(List<Write> writes, String what, Throwable cause) {
+  /**
+   * Fails every write. {@code mayHaveWritten} is false when the database cannot have applied them:
+   * no connection was had, or they are updates that matched no row.
+   */
+  private void failAll(List<Write> writes, String what, Throwable cause, boolean mayHaveWritten) {
     // One line, no stack trace: while the database is down every batch fails, and says the same.
     log.atWarn().addKeyValue("location", settings.location()).addKeyValue("writes", writes.size())
-        .addKeyValue("error", SqlTx.describe(cause)).log("postgres write failed; its outcome is unknown");
+        .addKeyValue("error", SqlTx.describe(cause))
+        .log(mayHaveWritten ? "postgres write failed; its outcome is unknown" : "postgres write failed; nothing was written");
     for (Write w : writes) {
       w.fail(SqlTx.unavailable(where, what, w.gid(), cause));
     }
