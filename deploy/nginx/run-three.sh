@@ -29,7 +29,7 @@ for i in 1 2 3; do
   COVENANT_HTTP_HOST=127.0.0.1 \
   COVENANT_HTTP_PORT=808$i \
   COVENANT_CLUSTER_INSTANCEID="coordinator-$i" \
-    java -jar "$jar" >"$run/coordinator-$i.log" 2>&1 &
+    java -XX:MaxGCPauseMillis=10 -XX:MaxTenuringThreshold=1 -jar "$jar" >"$run/coordinator-$i.log" 2>&1 &
   pids+=($!)
 done
 for i in 1 2 3; do
