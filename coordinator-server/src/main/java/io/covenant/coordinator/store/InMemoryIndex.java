@@ -98,6 +98,14 @@ public final class InMemoryIndex {
       return new Entry(tx, encoded);
     }
 
+    /**
+     * The entry of {@code tx}, given its encoding still in the encoder's buffer: copied into an array
+     * of its own only if it is finished (an unfinished one, most writes, keeps the object alone).
+     */
+    public static Entry of(GlobalTx tx, TxCodec.Encoded encoded) {
+      return tx.status().isFinished() ? of(tx, encoded.toByteArray()) : new Entry(tx, null);
+    }
+
     public String gid() {
       return gid;
     }

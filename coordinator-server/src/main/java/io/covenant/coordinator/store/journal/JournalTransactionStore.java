@@ -423,9 +423,7 @@ public final class JournalTransactionStore implements TransactionStore {
     try {
       TxCodec.Encoded body = TxCodec.encodeUncopied(tx);
       record = checksummed(tx.gid(), body);
-      // A finished transaction keeps its bytes in the index, in an array of their own; an
-      // unfinished one (most writes) keeps the object and needs no copy.
-      entry = tx.status().isFinished() ? InMemoryIndex.Entry.of(tx, body.toByteArray()) : InMemoryIndex.Entry.of(tx);
+      entry = InMemoryIndex.Entry.of(tx, body);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
