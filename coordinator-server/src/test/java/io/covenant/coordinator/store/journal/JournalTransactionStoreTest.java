@@ -1,6 +1,7 @@
 package io.covenant.coordinator.store.journal;
 
 import static io.covenant.coordinator.store.TxFixtures.T0;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.covenant.coordinator.core.Branch;
@@ -15,7 +16,14 @@ import io.covenant.protocol.Mode;
 import io.vertx.core.Future;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
 import org.apache.activemq.artemis.core.journal.impl.JournalImpl;
 import org.junit.jupiter.api.Test;
@@ -124,6 +132,76 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
       assertThat(tx.version()).isEqualTo(251);
     }
     assertThat(await(store.loadUnfinished())).hasSize(20);
+  }
+
+  /**
+   * Eight threads write at once while another purges, on small files that switch and compact under
+   * them: every acknowledged write must come back after a restart, and every purged transaction
+   * (only finished ones) stay gone.
+   */
+  @Test
+  void appendsFromManyThreadsAndAConcurrentPurgeAllSurviveARestart() throws Exception {
+    JournalSettings small = JournalSettings.defaults(dir.resolve("busy")).withFileSizeBytes(64 * 1024).withCompaction(2, 30);
+    await(store.close());
+    store = await(JournalTransactionStore.open(small));
+    int writers = 8;
+    int perWriter = 300;
+    Map<String, GlobalTx> acknowledged = new ConcurrentHashMap<>();
+    ExecutorService threads = Executors.newFixedThreadPool(writers + 1);
+    try {
+      AtomicBoolean writing = new AtomicBoolean(true);
+      java.util.concurrent.Future<Integer> purging = threads.submit(() -> {
+        int purged = 0;
+        while (writing.get()) {
+          purged += await(store.purgeFinished(T0.plusSeconds(1_000_000), 50, 20)); // keep the newest 50 finished
+        }
+        return purged;
+      });
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int writer = w;
+        done.add(threads.submit(() -> {
+          for (int i = 0; i < perWriter; i++) {
+            GlobalTx tx = TxFixtures.active("w" + writer + "-" + i, Mode.values()[i % 3], T0.plusMillis(i));
+            await(store.create(tx));
+            GlobalTx next = TxFixtures.touched(tx, T0.plusSeconds(10));
+            await(store.update(next, tx.version()));
+            GlobalTx last = i % 2 == 0 ? TxFixtures.moved(next, GlobalStatus.COMMITTED, T0.plusSeconds(20 + i)) : next;
+            if (last != next) {
+              await(store.update(last, next.version()));
+            }
+            acknowledged.put(last.gid(), last);
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, SECONDS);
+      }
+      writing.set(false);
+      assertThat(purging.get(60, SECONDS)).as("the purge ran alongside").isPositive();
+    } finally {
+      threads.shutdownNow();
+    }
+    Set<String> present = new HashSet<>();
+    for (GlobalTx tx : acknowledged.values()) {
+      if (await(store.find(tx.gid())).isPresent()) {
+        present.add(tx.gid());
+      }
+    }
+    await(store.close());
+    JournalTransactionStore reopened = await(JournalTransactionStore.open(small));
+    store = reopened;
+    assertThat(reopened.tornRecordOffset()).isEmpty();
+    for (GlobalTx tx : acknowledged.values()) {
+      if (present.contains(tx.gid())) {
+        assertThat(await(store.find(tx.gid()))).as(tx.gid()).contains(tx);
+      } else {
+        assertThat(tx.status().isFinished()).as(tx.gid() + " was purged, so it had finished").isTrue();
+        assertThat(await(store.find(tx.gid()))).as(tx.gid() + " was purged").isEmpty();
+      }
+    }
+    assertThat(await(store.loadUnfinished())).hasSize(writers * perWriter / 2);
   }
 
   /** Issue #6: what a restart replays is kept as it was before: a finished transaction as its bytes. */
