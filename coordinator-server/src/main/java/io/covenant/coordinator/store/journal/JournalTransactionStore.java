@@ -59,17 +59,19 @@ import org.slf4j.LoggerFactory;
  * purge a delete record. Appends go through Artemis's timed buffer: records that arrive within
  * {@link JournalSettings#bufferTimeout()} of each other are written and fsynced together, and each
  * record's {@link IOCompletion} fires after that fsync (group commit: one fsync for many
- * transactions, never one per request). No caller thread waits for the disk; the returned future
- * is completed from the completion callback, on an Artemis thread.
+ * transactions, never one per request). Records reach Artemis through one thread,
+ * {@link JournalAppender}, woken at most once per turn of the caller's event loop, which runs each
+ * append in place ({@link JournalExecutors}). No caller thread waits for the disk; the returned
+ * future is completed from the completion callback, on an Artemis thread.
  *
  * <p>Two views of each transaction are kept in memory:
  * <ul>
  *   <li><b>accepted</b> (gid → record id, version of the newest accepted change): where the
  *       compare-and-set of {@code create} and {@code update} is decided, against the newest accepted
- *       version, so that an update on top of one still being written works. The append is issued
- *       inside the same per-gid map lock, so the journal receives the changes of one transaction in
- *       the order in which they won their compare-and-set. It holds no transaction: a retained
- *       finished one would otherwise keep its whole object graph alive.</li>
+ *       version, so that an update on top of one still being written works. The append is queued
+ *       for the appender inside the same per-gid map lock, so the journal receives the changes of
+ *       one transaction in the order in which they won their compare-and-set. It holds no
+ *       transaction: a retained finished one would otherwise keep its whole object graph alive.</li>
  *   <li><b>durable</b> (an {@link InMemoryIndex}): what {@code find}, {@code list} and
  *       {@code loadUnfinished} show. A value enters it only from its completion callback, so a
  *       reader never sees a state that a crash could take back. It keeps a finished transaction
@@ -89,6 +91,9 @@ import org.slf4j.LoggerFactory;
  *       sequence number, and the durable view only ever moves forward: a late completion of an older
  *       change is reported durable (it is: it was written before the newer one, and the newer
  *       fsync covers it) but does not replace the newer value.</li>
+ *   <li><b>An append the journal refuses.</b> The appender hands a record over after the write was
+ *       accepted; if Artemis throws then, the store fails as on a failed write (below), and the
+ *       accepted state it had moved forward is never written on again.</li>
  *   <li><b>Silent write failures.</b> When a buffered write fails, Artemis only calls the
  *       {@code IOCriticalErrorListener}, and may still call {@code done()} on the callbacks after a
  *       later successful fsync. So the listener marks the store failed synchronously, every callback
@@ -145,6 +150,8 @@ public final class JournalTransactionStore implements TransactionStore {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final NIOSequentialFileFactory files;
+  private final JournalExecutors executors = new JournalExecutors();
+  private final JournalAppender appender = new JournalAppender();
   private final JournalImpl journal;
   private final long recordSizeMax;
   private final AtomicLong nextRecordId;
@@ -221,10 +228,12 @@ public final class JournalTransactionStore implements TransactionStore {
       // Buffered: the timed buffer is what turns many appends into one write and one fsync.
       files = new NIOSequentialFileFactory(dir.toFile(), true, settings.bufferSizeBytes(),
           (int) settings.bufferTimeout().toNanos(), NIO_MAX_IO, false, null, null);
-      journal = new JournalImpl(null, settings.fileSizeBytes(), settings.minFiles(), settings.poolSize(),
+      journal = new JournalImpl(executors, settings.fileSizeBytes(), settings.minFiles(), settings.poolSize(),
           settings.compactMinFiles(), settings.compactPercentage(), FILE_OPEN_TIMEOUT_SECONDS, files,
           FILE_PREFIX, FILE_EXTENSION, NIO_MAX_IO, 0, (cause, message, file) -> onIoError(cause, message, file), 0);
     } catch (RuntimeException e) {
+      appender.stop();
+      executors.shutdown();
       lock.release();
       lockChannel.close();
       throw e;
@@ -235,6 +244,7 @@ public final class JournalTransactionStore implements TransactionStore {
     recordSizeMax = journal.getMaxRecordSize() - JournalImpl.SIZE_ADD_RECORD - 1;
     try {
       journal.start();
+      executors.checkAppendsRunInPlace(journal);
       Replay replay = new Replay();
       journal.load(replay);
       nextRecordId = new AtomicLong(replay.maxId + 1);
@@ -372,12 +382,13 @@ public final class JournalTransactionStore implements TransactionStore {
       }
       long id = nextRecordId.getAndIncrement();
       append.start(id, 1);
-      try {
-        journal.appendAddRecord(id, TX_RECORD, record, settings.sync(), append);
-      } catch (Exception e) {
-        append.appendError = e;
-        return null;
-      }
+      appender.submit(() -> {
+        try {
+          journal.appendAddRecord(id, TX_RECORD, record, settings.sync(), append);
+        } catch (Exception e) {
+          append.failedToAppend(e);
+        }
+      });
       return new Accepted(id, tx.version(), 1, 0);
     });
   }
@@ -395,14 +406,16 @@ public final class JournalTransactionStore implements TransactionStore {
         return current;
       }
       long seq = current.latestSeq() + 1;
-      append.start(current.recordId(), seq);
-      try {
-        journal.tryAppendUpdateRecord(current.recordId(), TX_RECORD, record, settings.sync(), true, append, append);
-      } catch (Exception e) {
-        append.appendError = e;
-        return current;
-      }
-      return new Accepted(current.recordId(), next.version(), seq, current.durableSeq());
+      long recordId = current.recordId();
+      append.start(recordId, seq);
+      appender.submit(() -> {
+        try {
+          journal.tryAppendUpdateRecord(recordId, TX_RECORD, record, settings.sync(), true, append, append);
+        } catch (Exception e) {
+          append.failedToAppend(e);
+        }
+      });
+      return new Accepted(recordId, next.version(), seq, current.durableSeq());
     });
   }
 
@@ -591,6 +604,7 @@ public final class JournalTransactionStore implements TransactionStore {
   /** Stops the journal and its files, fails appends it never completed, and unlocks the directory. */
   private Throwable stopQuietly() {
     purger.shutdown();
+    appender.stop(); // every append accepted before the close reaches the journal, which then flushes them
     Throwable error = null;
     try {
       journal.stop();
@@ -602,6 +616,7 @@ public final class JournalTransactionStore implements TransactionStore {
     } catch (Exception | Error e) {
       error = error == null ? e : error;
     }
+    executors.shutdown();
     for (Append a : List.copyOf(inFlight)) {
       a.abandon(new CovenantException(ErrorCode.STORE_UNAVAILABLE,
           "journal closed before the write of gid " + a.gid + " was durable", a.gid));
@@ -755,6 +770,12 @@ public final class JournalTransactionStore implements TransactionStore {
       this.seq = seq;
       this.started = true;
       inFlight.add(this);
+    }
+
+    /** The journal refused the record when the appender handed it over: the store fails, as on a failed write. */
+    void failedToAppend(Exception e) {
+      inFlight.remove(this);
+      abandon(markFailed("append of gid " + gid + " failed: " + e, e));
     }
 
     /** The future of this write, once the lock it was decided under is released. */
