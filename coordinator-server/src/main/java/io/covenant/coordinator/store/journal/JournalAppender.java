@@ -7,6 +7,8 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one thread ({@code covenant-journal-append}) that hands records to Artemis, woken at most once
@@ -25,11 +27,14 @@ import java.util.concurrent.locks.LockSupport;
  * submits a transaction's appends under that transaction's map lock, so the journal receives them in
  * the order their compare-and-set succeeded.
  *
+ * <p>An event loop must therefore never block waiting for a write it submitted (no Vert.x code
+ * should): the record reaches Artemis only once the loop's turn ends.
+ *
  * <p>What a task does if it fails is its own business: it must not throw (a thrown exception is
  * logged as a bug and the appender goes on).
  */
 final class JournalAppender {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JournalAppender.class);
+  private static final Logger log = LoggerFactory.getLogger(JournalAppender.class);
 
   private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
   private final Thread thread;
