@@ -48,6 +48,10 @@ final class JournalAppender {
   JournalAppender() {
     thread = new Thread(this::run, "covenant-journal-append");
     thread.setDaemon(true);
+  }
+
+  /** Starts the thread; appends submitted before wait for it. */
+  void start() {
     thread.start();
   }
 
@@ -66,7 +70,7 @@ final class JournalAppender {
     }
   }
 
-  /** Runs every append already submitted, then stops the thread. */
+  /** Runs every append already submitted, then stops the thread; nothing to do if it never started. */
   void stop() {
     stopping = true;
     LockSupport.unpark(thread);

@@ -232,7 +232,6 @@ public final class JournalTransactionStore implements TransactionStore {
           settings.compactMinFiles(), settings.compactPercentage(), FILE_OPEN_TIMEOUT_SECONDS, files,
           FILE_PREFIX, FILE_EXTENSION, NIO_MAX_IO, 0, (cause, message, file) -> onIoError(cause, message, file), 0);
     } catch (RuntimeException e) {
-      appender.stop();
       executors.shutdown();
       lock.release();
       lockChannel.close();
@@ -256,6 +255,7 @@ public final class JournalTransactionStore implements TransactionStore {
           .addKeyValue("offset", offset)
           .log());
       int unfinished = rebuild(replay);
+      appender.start(); // only now: a store that fails to open leaves no thread behind
       log.atInfo().setMessage("journal loaded")
           .addKeyValue("directory", dir)
           .addKeyValue("transactions", accepted.size())

@@ -10,12 +10,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The appender runs every append it is given, in order, on its own thread, however it was submitted. */
 class JournalAppenderTest {
   private final JournalAppender appender = new JournalAppender();
   private final Vertx vertx = Vertx.vertx();
+
+  @BeforeEach
+  void start() {
+    appender.start();
+  }
 
   @AfterEach
   void stop() throws Exception {

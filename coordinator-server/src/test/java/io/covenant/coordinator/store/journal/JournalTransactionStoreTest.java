@@ -271,9 +271,15 @@ class JournalTransactionStoreTest extends TransactionStoreContract {
 
   @Test
   void aSecondStoreOnTheSameDirectoryIsRefused() throws Exception {
+    long appenders = appenderThreads();
     assertThat(failureOf(JournalTransactionStore.open(settings()))).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(appenderThreads()).as("the refused store left no appender thread behind").isEqualTo(appenders);
     await(store.create(TxFixtures.active("still-works", T0)));
     assertThat(await(store.list(TxQuery.all(10))).items()).hasSize(1);
+  }
+
+  private static long appenderThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("covenant-journal-append")).count();
   }
 
   /** Appends a record straight through Artemis, as an older (or damaged) coordinator might have. */
