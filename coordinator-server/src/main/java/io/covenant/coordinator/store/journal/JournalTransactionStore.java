@@ -382,13 +382,7 @@ public final class JournalTransactionStore implements TransactionStore {
       }
       long id = nextRecordId.getAndIncrement();
       append.start(id, 1);
-      appender.submit(() -> {
-        try {
-          journal.appendAddRecord(id, TX_RECORD, record, settings.sync(), append);
-        } catch (Exception e) {
-          append.failedToAppend(e);
-        }
-      });
+      appendLater(append, () -> journal.appendAddRecord(id, TX_RECORD, record, settings.sync(), append));
       return new Accepted(id, tx.version(), 1, 0);
     });
   }
@@ -408,14 +402,25 @@ public final class JournalTransactionStore implements TransactionStore {
       long seq = current.latestSeq() + 1;
       long recordId = current.recordId();
       append.start(recordId, seq);
-      appender.submit(() -> {
-        try {
-          journal.tryAppendUpdateRecord(recordId, TX_RECORD, record, settings.sync(), true, append, append);
-        } catch (Exception e) {
-          append.failedToAppend(e);
-        }
-      });
+      appendLater(append, () -> journal.tryAppendUpdateRecord(recordId, TX_RECORD, record, settings.sync(), true, append, append));
       return new Accepted(recordId, next.version(), seq, current.durableSeq());
+    });
+  }
+
+  /** A call that hands one record to Artemis. */
+  @FunctionalInterface
+  private interface JournalCall {
+    void run() throws Exception;
+  }
+
+  /** Queues {@code call} for the appender; if Artemis refuses the record then, {@code append} fails the store. */
+  private void appendLater(Append append, JournalCall call) {
+    appender.submit(() -> {
+      try {
+        call.run();
+      } catch (Exception e) {
+        append.failedToAppend(e);
+      }
     });
   }
 
@@ -772,7 +777,7 @@ public final class JournalTransactionStore implements TransactionStore {
       inFlight.add(this);
     }
 
-    /** The journal refused the record when the appender handed it over: the store fails, as on a failed write. */
+    /** The journal refused the record (at once, or when the appender handed it over): the store fails, as on a failed write. */
     void failedToAppend(Exception e) {
       inFlight.remove(this);
       abandon(markFailed("append of gid " + gid + " failed: " + e, e));
@@ -784,9 +789,7 @@ public final class JournalTransactionStore implements TransactionStore {
         return Future.failedFuture(refusal);
       }
       if (appendError != null) {
-        inFlight.remove(this);
-        CovenantException failed = markFailed("append of gid " + gid + " failed: " + appendError, appendError);
-        abandon(failed);
+        failedToAppend(appendError);
       }
       return promise.future();
     }
