@@ -69,10 +69,11 @@ public final class References {
    *     text is not JSON
    */
   public static List<Reference> find(String json) {
-    List<Reference> found = new ArrayList<>();
-    if (mayContain(json)) {
-      collect(parse(json), found);
+    if (!mayContain(json)) {
+      return List.of();
     }
+    List<Reference> found = new ArrayList<>();
+    collect(parse(json), found);
     return found;
   }
 
@@ -104,10 +105,10 @@ public final class References {
    * @throws IllegalArgumentException for a <code>${</code> that does not start a well-formed reference
    */
   public static List<Reference> findInText(String text) {
-    List<Reference> found = new ArrayList<>();
     if (!mayContainInText(text)) {
-      return found;
+      return List.of();
     }
+    List<Reference> found = new ArrayList<>();
     int from = 0;
     int at;
     while ((at = text.indexOf(TEXT_MARKER, from)) >= 0) {

@@ -260,7 +260,7 @@ public final class Engine {
       return Future.failedFuture(bad);
     }
     Instant now = clock.now();
-    GlobalTx tx = core.saga(gid == null ? entropy.newGid() : gid, steps, recovery, now, t == null ? null : now.plus(t));
+    GlobalTx tx = core.validSaga(gid == null ? entropy.newGid() : gid, steps, recovery, now, t == null ? null : now.plus(t));
     return create(tx, existing -> sameSaga(existing, tx));
   }
 

@@ -21,6 +21,7 @@ import io.covenant.protocol.TransactionPage;
 import io.covenant.protocol.TransactionView;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -28,6 +29,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -467,16 +469,30 @@ public final class HttpApi {
     if (body == null || body.length() == 0 || isYaml(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
       return null;
     }
-    byte[] bytes = body.getBytes();
-    int first = 0;
-    while (first < bytes.length && (bytes[first] == ' ' || bytes[first] == '\t' || bytes[first] == '\n' || bytes[first] == '\r')) {
+    // Read the body where it lies when the buffer has an array (the usual heap buffer): copying it
+    // first was ~2 % of everything a saga submission allocates.
+    ByteBuf buf = ((BufferInternal) body).getByteBuf();
+    byte[] bytes;
+    int offset;
+    int end;
+    if (buf.hasArray()) {
+      bytes = buf.array();
+      offset = buf.arrayOffset() + buf.readerIndex();
+      end = offset + buf.readableBytes();
+    } else {
+      bytes = body.getBytes();
+      offset = 0;
+      end = bytes.length;
+    }
+    int first = offset;
+    while (first < end && (bytes[first] == ' ' || bytes[first] == '\t' || bytes[first] == '\n' || bytes[first] == '\r')) {
       first++;
     }
-    if (first == bytes.length || bytes[first] != '{') {
+    if (first == end || bytes[first] != '{') {
       return null;
     }
     try {
-      return Json.reader(type).readValue(bytes);
+      return Json.reader(type).readValue(bytes, offset, end - offset);
     } catch (java.io.IOException | RuntimeException e) {
       return null;
     }

@@ -31,7 +31,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 
 /**
  * Calls participants over HTTP with the Vert.x {@link WebClient}: the call's method (a {@code POST}
@@ -77,8 +76,6 @@ public final class WebClientTransport implements ParticipantTransport {
 
   private static final ObjectMapper JSON = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
-  /** An IPv4 literal as registration accepts it (other forms are refused there). */
-  private static final Pattern IPV4_LITERAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
   private final WebClient client;
   private final Duration defaultTimeout;
@@ -181,7 +178,30 @@ public final class WebClientTransport implements ParticipantTransport {
     }
     int colon = url.indexOf(':', start);
     int hostEnd = colon >= 0 && colon < end ? colon : end;
-    return IPV4_LITERAL.matcher(url).region(start, hostEnd).matches();
+    return isIpv4Literal(url, start, hostEnd);
+  }
+
+  /**
+   * True when {@code text[start, end)} is an IPv4 literal as registration accepts it: four groups
+   * of 1 to 3 digits joined by dots. A scan, not a regex: a matcher per call showed in profiles.
+   */
+  static boolean isIpv4Literal(String text, int start, int end) {
+    int groups = 0;
+    int digits = 0;
+    for (int i = start; i < end; i++) {
+      char c = text.charAt(i);
+      if (c >= '0' && c <= '9') {
+        if (++digits > 3) {
+          return false;
+        }
+      } else if (c == '.' && digits > 0 && groups < 3) {
+        groups++;
+        digits = 0;
+      } else {
+        return false;
+      }
+    }
+    return groups == 3 && digits > 0;
   }
 
   /** Sends {@code call} to {@code address}, or to its URL's host when null. */

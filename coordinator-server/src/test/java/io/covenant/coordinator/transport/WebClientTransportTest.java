@@ -126,6 +126,17 @@ class WebClientTransportTest {
   }
 
   @Test
+  void anIpv4LiteralIsFourGroupsOfOneToThreeDigits() {
+    for (String literal : List.of("1.2.3.4", "127.0.0.1", "255.255.255.255", "000.0.00.1")) {
+      assertThat(WebClientTransport.isIpv4Literal(literal, 0, literal.length())).as(literal).isTrue();
+    }
+    for (String other : List.of("", "1.2.3", "1.2.3.4.5", "1.2.3.", ".1.2.3", "1..2.3", "1234.1.1.1", "1.2.3.4a", "a.b.c.d")) {
+      assertThat(WebClientTransport.isIpv4Literal(other, 0, other.length())).as(other).isFalse();
+    }
+    assertThat(WebClientTransport.isIpv4Literal("http://10.0.0.7/x", 7, 15)).isTrue();
+  }
+
+  @Test
   void aHostNameIsCalledAtTheAddressItResolvesToWithTheNameAsHost() throws Exception {
     WebClientTransport t = resolving(java.util.Map.of("stock.covenant.test", "127.0.0.1"));
     try {
