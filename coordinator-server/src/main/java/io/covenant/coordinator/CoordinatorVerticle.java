@@ -12,7 +12,7 @@ import io.covenant.coordinator.runtime.SystemClock;
 import io.covenant.coordinator.runtime.VertxScheduler;
 import io.covenant.coordinator.store.TransactionStore;
 import io.covenant.coordinator.transport.HostResolver;
-import io.covenant.coordinator.transport.WebClientTransport;
+import io.covenant.coordinator.transport.HttpTransport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -55,7 +55,7 @@ final class CoordinatorVerticle extends VerticleBase {
   private final Clock clock = SystemClock.INSTANCE;
 
   private VertxScheduler scheduler;
-  private WebClientTransport transport;
+  private HttpTransport transport;
   private TransactionStore store;
   private Engine engine;
   private HttpApi api;
@@ -76,7 +76,7 @@ final class CoordinatorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     scheduler = new VertxScheduler(vertx, context);
-    transport = new WebClientTransport(vertx, config.participantCallTimeout(), config.participantCallsInFlightMax(),
+    transport = new HttpTransport(vertx, config.participantCallTimeout(), config.participantCallsInFlightMax(),
         config.participantH2c(), config.participantTlsTrustPath(), config.sagaStepResultBytesMax(), HostResolver.SYSTEM);
     return Stores.open(config, vertx)
         .compose(opened -> onContext(() -> {

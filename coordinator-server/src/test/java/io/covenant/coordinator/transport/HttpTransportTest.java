@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Test;
  * The participant transport against a real Vert.x HTTP server on a loopback port: what arrives
  * (method, headers, body) and how each kind of answer is classified.
  */
-class WebClientTransportTest {
+class HttpTransportTest {
   static Vertx vertx;
   static HttpServer server;
-  static WebClientTransport transport;
+  static HttpTransport transport;
   static final List<Received> received = new CopyOnWriteArrayList<>();
   static final List<HttpServerRequest> hanging = new CopyOnWriteArrayList<>();
 
@@ -40,9 +40,9 @@ class WebClientTransportTest {
   static void startParticipant() throws Exception {
     vertx = Vertx.vertx();
     server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(true))
-        .requestHandler(WebClientTransportTest::handle)
+        .requestHandler(HttpTransportTest::handle)
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    transport = new WebClientTransport(vertx, Duration.ofSeconds(5), 8, false);
+    transport = new HttpTransport(vertx, Duration.ofSeconds(5), 8, false);
   }
 
   @AfterAll
@@ -76,7 +76,7 @@ class WebClientTransportTest {
     return "http://127.0.0.1:" + server.actualPort() + path;
   }
 
-  private static CallResult call(WebClientTransport t, Call call) throws Exception {
+  private static CallResult call(HttpTransport t, Call call) throws Exception {
     // The engine calls from its context; do the same.
     Future<CallResult> result = Future.future(p -> vertx.runOnContext(v -> t.call(call).onComplete(p)));
     return result.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -98,9 +98,9 @@ class WebClientTransportTest {
   }
 
   /** Names a test resolves as it is told, the way a DNS server controlled by a caller would. */
-  private static WebClientTransport resolving(java.util.Map<String, String> names) {
-    return new WebClientTransport(vertx, Duration.ofSeconds(5), 2, false, null,
-        WebClientTransport.RESULT_BYTES_MAX_DEFAULT, host -> {
+  private static HttpTransport resolving(java.util.Map<String, String> names) {
+    return new HttpTransport(vertx, Duration.ofSeconds(5), 2, false, null,
+        HttpTransport.RESULT_BYTES_MAX_DEFAULT, host -> {
       String addresses = names.get(host);
       if (addresses == null) {
         throw new java.net.UnknownHostException(host);
@@ -115,30 +115,30 @@ class WebClientTransportTest {
 
   @Test
   void onlyAddressLiteralsSkipResolution() {
-    assertThat(WebClientTransport.hasLiteralHost("http://127.0.0.1:8080/tcc/confirm")).isTrue();
-    assertThat(WebClientTransport.hasLiteralHost("http://10.0.0.7/x?y=1")).isTrue();
-    assertThat(WebClientTransport.hasLiteralHost("https://[::1]:8443/x")).isTrue();
-    assertThat(WebClientTransport.hasLiteralHost("http://user@127.0.0.1:80/x")).isTrue();
-    assertThat(WebClientTransport.hasLiteralHost("http://stock.internal:8080/x")).isFalse();
-    assertThat(WebClientTransport.hasLiteralHost("http://1.2.3.4.example.com/x")).isFalse();
-    assertThat(WebClientTransport.hasLiteralHost("http://localhost:8080/10.0.0.1")).isFalse();
-    assertThat(WebClientTransport.hasLiteralHost("http://127.0.0.1@evil.example/x")).isFalse();
+    assertThat(HttpTransport.hasLiteralHost("http://127.0.0.1:8080/tcc/confirm")).isTrue();
+    assertThat(HttpTransport.hasLiteralHost("http://10.0.0.7/x?y=1")).isTrue();
+    assertThat(HttpTransport.hasLiteralHost("https://[::1]:8443/x")).isTrue();
+    assertThat(HttpTransport.hasLiteralHost("http://user@127.0.0.1:80/x")).isTrue();
+    assertThat(HttpTransport.hasLiteralHost("http://stock.internal:8080/x")).isFalse();
+    assertThat(HttpTransport.hasLiteralHost("http://1.2.3.4.example.com/x")).isFalse();
+    assertThat(HttpTransport.hasLiteralHost("http://localhost:8080/10.0.0.1")).isFalse();
+    assertThat(HttpTransport.hasLiteralHost("http://127.0.0.1@evil.example/x")).isFalse();
   }
 
   @Test
   void anIpv4LiteralIsFourGroupsOfOneToThreeDigits() {
     for (String literal : List.of("1.2.3.4", "127.0.0.1", "255.255.255.255", "000.0.00.1")) {
-      assertThat(WebClientTransport.isIpv4Literal(literal, 0, literal.length())).as(literal).isTrue();
+      assertThat(HttpTransport.isIpv4Literal(literal, 0, literal.length())).as(literal).isTrue();
     }
     for (String other : List.of("", "1.2.3", "1.2.3.4.5", "1.2.3.", ".1.2.3", "1..2.3", "1234.1.1.1", "1.2.3.4a", "a.b.c.d")) {
-      assertThat(WebClientTransport.isIpv4Literal(other, 0, other.length())).as(other).isFalse();
+      assertThat(HttpTransport.isIpv4Literal(other, 0, other.length())).as(other).isFalse();
     }
-    assertThat(WebClientTransport.isIpv4Literal("http://10.0.0.7/x", 7, 15)).isTrue();
+    assertThat(HttpTransport.isIpv4Literal("http://10.0.0.7/x", 7, 15)).isTrue();
   }
 
   @Test
   void aHostNameIsCalledAtTheAddressItResolvesToWithTheNameAsHost() throws Exception {
-    WebClientTransport t = resolving(java.util.Map.of("stock.covenant.test", "127.0.0.1"));
+    HttpTransport t = resolving(java.util.Map.of("stock.covenant.test", "127.0.0.1"));
     try {
       String url = "http://stock.covenant.test:" + server.actualPort() + "/ok";
       assertThat(call(t, new Call("named-1", "stock", Op.CONFIRM, url, null, null))).isEqualTo(CallResult.OK);
@@ -150,7 +150,7 @@ class WebClientTransportTest {
 
   @Test
   void aHostNameThatResolvesToTheMetadataAddressIsNeverCalled() throws Exception {
-    WebClientTransport t = resolving(java.util.Map.of(
+    HttpTransport t = resolving(java.util.Map.of(
         "rebound.covenant.test", "169.254.169.254,0.0.0.0",
         "mixed.covenant.test", "169.254.169.254,127.0.0.1"));
     try {
@@ -212,7 +212,7 @@ class WebClientTransportTest {
   void serverErrorIsTransientWithAShortExcerpt() throws Exception {
     CallResult result = call("/fail", "{}", null);
     assertThat(result.kind()).isEqualTo(CallResult.Kind.FAILED);
-    assertThat(result.detail()).startsWith("500 xxx").hasSize("500 ".length() + WebClientTransport.EXCERPT_CHARS);
+    assertThat(result.detail()).startsWith("500 xxx").hasSize("500 ".length() + HttpTransport.EXCERPT_CHARS);
   }
 
   @Test
@@ -242,7 +242,7 @@ class WebClientTransportTest {
 
   @Test
   void theDefaultTimeoutAppliesWhenTheCallHasNone() throws Exception {
-    WebClientTransport quick = new WebClientTransport(vertx, Duration.ofMillis(150), 2, false);
+    HttpTransport quick = new HttpTransport(vertx, Duration.ofMillis(150), 2, false);
     try {
       CallResult result = call(quick, new Call("gid-default", "b", Op.CANCEL, url("/hang"), null, null));
       assertThat(result).isEqualTo(CallResult.failed("timeout: no answer within 150 ms"));
@@ -266,7 +266,7 @@ class WebClientTransportTest {
 
   @Test
   void speaksHttp2WithPriorKnowledgeWhenAsked() throws Exception {
-    WebClientTransport h2 = new WebClientTransport(vertx, Duration.ofSeconds(5), 2, true);
+    HttpTransport h2 = new HttpTransport(vertx, Duration.ofSeconds(5), 2, true);
     try {
       assertThat(call(h2, new Call("gid-h2", "b", Op.ACTION, url("/ok"), "{\"a\":1}", null))).isEqualTo(CallResult.succeeded("{}"));
       Received r = last("gid-h2");
@@ -307,7 +307,7 @@ class WebClientTransportTest {
 
   @Test
   void anActionsAnswerLargerThanTheLimitIsASuccessThatIsNotKept() throws Exception {
-    WebClientTransport small = new WebClientTransport(vertx, Duration.ofSeconds(5), 2, false, null, 10, HostResolver.SYSTEM);
+    HttpTransport small = new HttpTransport(vertx, Duration.ofSeconds(5), 2, false, null, 10, HostResolver.SYSTEM);
     try {
       CallResult result = call(small, new Call("gid-big", "reserve", Op.ACTION, url("/json"), null, null));
       assertThat(result.kind()).isEqualTo(CallResult.Kind.SUCCEEDED);
@@ -322,8 +322,8 @@ class WebClientTransportTest {
 
   @Test
   void excerptCutsLongTextToTheLimit() {
-    assertThat(WebClientTransport.excerpt("a".repeat(500))).hasSize(WebClientTransport.EXCERPT_CHARS).endsWith("…");
-    assertThat(WebClientTransport.excerpt("  a \r\n b  ")).isEqualTo("a b");
-    assertThat(WebClientTransport.excerpt(null)).isEmpty();
+    assertThat(HttpTransport.excerpt("a".repeat(500))).hasSize(HttpTransport.EXCERPT_CHARS).endsWith("…");
+    assertThat(HttpTransport.excerpt("  a \r\n b  ")).isEqualTo("a b");
+    assertThat(HttpTransport.excerpt(null)).isEmpty();
   }
 }
