@@ -22,6 +22,7 @@ import io.vertx.core.MultiMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -56,6 +57,39 @@ final class Requests {
   private final int listPageMax;
   private final ParticipantUrls participantUrls;
   private final RetryPolicy retryDefault;
+  /** The field names of the first steps, made once. */
+  private final StepFields[] stepFields;
+
+  /**
+   * The names of step {@code i}'s fields ({@code steps[2].action}, ...) that the checks of every
+   * submission pass along for their error messages: made once for the first {@link #CACHED}
+   * indexes, since building them for every step of every saga was ~2 % of what a saga submission
+   * allocated.
+   */
+  private static final class StepFields {
+    static final int CACHED = 32;
+    final String at;
+    final String name;
+    final String action;
+    final String compensation;
+    final String timeoutMillis;
+    final String actionMethod;
+    final String actionHeaders;
+    final String compensationMethod;
+    final String compensationHeaders;
+
+    StepFields(int i) {
+      at = "steps[" + i + "]";
+      name = at + ".name";
+      action = at + ".action";
+      compensation = at + ".compensation";
+      timeoutMillis = at + ".timeoutMillis";
+      actionMethod = action + ".method";
+      actionHeaders = action + ".headers";
+      compensationMethod = compensation + ".method";
+      compensationHeaders = compensation + ".headers";
+    }
+  }
 
   /** A begin request, checked. {@code gid} and {@code timeout} may be null (generate, default). */
   record Begin(String gid, Mode mode, Duration timeout) {}
@@ -76,6 +110,12 @@ final class Requests {
     this.stepAttemptsDefault = stepAttemptsDefault;
     this.timeoutMax = timeoutMax;
     this.listPageMax = listPageMax;
+    this.stepFields = new StepFields[Math.max(0, Math.min(branchesMax, StepFields.CACHED))];
+    Arrays.setAll(stepFields, StepFields::new);
+  }
+
+  private StepFields stepFields(int i) {
+    return i < stepFields.length ? stepFields[i] : new StepFields(i);
   }
 
   Begin begin(BeginRequest r) {
@@ -174,25 +214,26 @@ final class Requests {
     String previous = null;
     for (int i = 0; i < steps.size(); i++) {
       SagaStep s = steps.get(i);
-      String at = "steps[" + i + "]";
+      StepFields f = stepFields(i);
+      String at = f.at;
       if (s == null) {
         throw invalid(at + " must be an object", gid);
       }
       if (s.name() == null) {
         throw invalid(at + ".name is required", gid);
       }
-      id(at + ".name", s.name(), gid);
+      id(f.name, s.name(), gid);
       StepRequest action = s.action();
       if (action == null || action.url() == null) {
         throw invalid(at + (action == null ? ".action is required" : ".action.url is required"), gid);
       }
-      stepUrl(at + ".action", action.url(), gid);
+      stepUrl(f.action, action.url(), gid);
       StepRequest compensation = s.compensation();
       if (compensation != null) {
         if (compensation.url() == null) {
           throw invalid(at + ".compensation.url is required", gid);
         }
-        stepUrl(at + ".compensation", compensation.url(), gid);
+        stepUrl(f.compensation, compensation.url(), gid);
       }
       List<String> dependsOn;
       if (s.dependsOn() == null) {
@@ -216,16 +257,16 @@ final class Requests {
       if (attemptsMax < 1) {
         throw invalid(at + ".attemptsMax must be at least 1, got " + attemptsMax, gid);
       }
-      Duration callTimeout = timeout(at + ".timeoutMillis", s.timeoutMillis(), gid);
+      Duration callTimeout = timeout(f.timeoutMillis, s.timeoutMillis(), gid);
       String payload = payload(s.payload());
       String actionBody = action.body() != null ? payload(action.body()) : payload;
-      String actionMethod = method(at + ".action.method", action.method(), gid);
-      Map<String, String> actionHeaders = headers(at + ".action.headers", action.headers(), gid);
+      String actionMethod = method(f.actionMethod, action.method(), gid);
+      Map<String, String> actionHeaders = headers(f.actionHeaders, action.headers(), gid);
       StepHttp http = null;
       if (compensation != null) {
         String compensationBody = compensation.body() != null ? payload(compensation.body()) : payload;
-        String compensationMethod = method(at + ".compensation.method", compensation.method(), gid);
-        Map<String, String> compensationHeaders = headers(at + ".compensation.headers", compensation.headers(), gid);
+        String compensationMethod = method(f.compensationMethod, compensation.method(), gid);
+        Map<String, String> compensationHeaders = headers(f.compensationHeaders, compensation.headers(), gid);
         if (!actionMethod.equals(StepHttp.DEFAULT_METHOD) || !compensationMethod.equals(StepHttp.DEFAULT_METHOD)
             || !actionHeaders.isEmpty() || !compensationHeaders.isEmpty() || !Objects.equals(actionBody, compensationBody)) {
           http = new StepHttp(actionMethod, actionHeaders, compensationMethod, compensationHeaders, compensationBody);

@@ -316,7 +316,9 @@ public final class TxCodec {
   /** A first guess at the encoded size, so that a typical record needs no buffer growth. */
   private static int estimate(GlobalTx tx) {
     int n = 48 + tx.gid().length() + (tx.reason() == null ? 0 : tx.reason().length());
-    for (Branch b : tx.branches()) {
+    List<Branch> branches = tx.branches();
+    for (int i = 0; i < branches.size(); i++) { // indexed loops: iterators here were garbage at every write
+      Branch b = branches.get(i);
       n += 40 + b.id().length() + b.forwardUrl().length()
           + (b.backwardUrl() == null ? 0 : b.backwardUrl().length())
           + (b.payload() == null ? 0 : b.payload().length())
@@ -324,8 +326,9 @@ public final class TxCodec {
           + (b.resolution() == null ? 0 : b.resolution().length())
           + (b.result() == null ? 0 : b.result().length())
           + (b.http() == null ? 0 : 32 + (b.http().compensationBody() == null ? 0 : b.http().compensationBody().length()));
-      for (String d : b.dependsOn()) {
-        n += 1 + d.length();
+      List<String> dependsOn = b.dependsOn();
+      for (int j = 0; j < dependsOn.size(); j++) {
+        n += 1 + dependsOn.get(j).length();
       }
     }
     return n;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.covenant.coordinator.core.RetryPolicy;
 import io.covenant.protocol.CovenantException;
+import io.covenant.protocol.SagaRequest;
+import io.covenant.protocol.SagaStep;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +35,24 @@ class RequestsTest {
         assertThatThrownBy(() -> requests.pathGid(id)).as("'%s'", id).isInstanceOf(CovenantException.class)
             .hasMessageContaining("gid must be 1 to " + ID_LENGTH_MAX + " characters");
       }
+    }
+  }
+
+  /** The field names of the first steps are made once (#6); later steps must be named as well. */
+  @Test
+  void namesTheStepAtFaultWhateverItsIndex() {
+    Requests many = new Requests(ID_LENGTH_MAX, 100, 3, Duration.ofMinutes(5), 100,
+        new ParticipantUrls("*"), new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(10)));
+    for (int bad : new int[] {0, 31, 32, 70}) {
+      List<SagaStep> steps = new ArrayList<>();
+      for (int i = 0; i < 80; i++) {
+        steps.add(SagaStep.of(i == bad ? "bad name" : "s" + i, "http://p/do", "http://p/undo"));
+      }
+      assertThatThrownBy(() -> many.saga(new SagaRequest(null, null, null, steps)))
+          .isInstanceOf(CovenantException.class).hasMessageStartingWith("steps[" + bad + "].name must be 1 to");
+      steps.set(bad, SagaStep.of("s" + bad, "ftp://p/do", "http://p/undo"));
+      assertThatThrownBy(() -> many.saga(new SagaRequest(null, null, null, steps)))
+          .isInstanceOf(CovenantException.class).hasMessageStartingWith("steps[" + bad + "].action must be an absolute");
     }
   }
 }
