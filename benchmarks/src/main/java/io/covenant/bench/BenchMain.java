@@ -221,12 +221,13 @@ public final class BenchMain {
     String line = String.format(Locale.ROOT,
         "%s [%s]: %.0f tx/s (%.0f committed/s); decision p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f ms; "
             + "completion p50 %.2f p99 %.2f max %.2f ms; errors %d; inconsistent %d, unfinished %d; "
-            + "coordinator CPU %s µs/tx (%s with GC+JIT), %s cores; bench %s cores; GC %s, JIT %s cores; database server %s cores; other processes %s cores; coordinator heap %s MiB",
+            + "coordinator CPU %s µs/tx (%s with GC+JIT), %s cores; bench %s cores; GC %s, JIT %s cores; database server %s cores; other processes %s cores; coordinator heap %s MiB; coordinator allocates %s KiB/tx",
         r.workload(), r.setup().concurrency() != null ? "closed " + r.setup().concurrency() : "open " + r.setup().ratePerSecond() + "/s",
         r.throughputPerSecond(), r.committedPerSecond(), d.p50(), d.p90(), d.p99(), d.p999(), d.max(),
         c.p50(), c.p99(), c.max(), errors, r.verification().inconsistent(), r.verification().unfinished(),
         fmt(r.cpu().coordinatorMicrosPerTx()), fmt(r.cpu().coordinatorWithJvmMicrosPerTx()), fmt(r.cpu().coordinatorCores()),
-        fmt(r.cpu().benchCores()), fmt(r.cpu().gcCores()), fmt(r.cpu().jitCores()), fmt(r.cpu().databaseCores()), fmt(r.cpu().otherProcessesCores()), r.heap().coordinatorBytes() == null ? "?" : fmt(r.heap().coordinatorBytes() / 1048576.0));
+        fmt(r.cpu().benchCores()), fmt(r.cpu().gcCores()), fmt(r.cpu().jitCores()), fmt(r.cpu().databaseCores()), fmt(r.cpu().otherProcessesCores()), r.heap().coordinatorBytes() == null ? "?" : fmt(r.heap().coordinatorBytes() / 1048576.0),
+        r.allocation() == null ? "?" : fmt(r.allocation().coordinatorKiBPerTx()));
     RunResult.StoreWrites sw = r.storeWrites();
     if (sw != null) {
       line += "; store writes/s " + sw.perSecond() + ", mean ms " + sw.meanMillis();

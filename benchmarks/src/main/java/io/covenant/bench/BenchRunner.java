@@ -52,6 +52,8 @@ public final class BenchRunner {
   /** How long the coordinator may take, after the drain, to record the end of what participants already finished. */
   private static final Duration SETTLE = Duration.ofSeconds(10);
   private static final Pattern CPU_METRIC = Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})?\\s+(\\S+)");
+  private static final Pattern ALLOCATED_METRIC =
+      Pattern.compile("(?m)^jvm_gc_memory_allocated_bytes_total(?:\\{[^}]*})?\\s+(\\S+)");
   private static final Pattern HEAP_METRIC = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+(\\S+)");
   private static final Pattern STORE_WRITES_METRIC = Pattern.compile(
       "(?m)^covenant_store_writes_seconds_(count|sum)\\{[^}]*kind=\"([a-z]+)\"[^}]*}\\s+(\\S+)");
@@ -60,12 +62,12 @@ public final class BenchRunner {
    * target) or the coordinator's process CPU from its {@code /metrics} (remote target), the
    * machine's and the database server's ticks, and this process's CPU time.
    */
-  private record Edge(CpuMeter.Snapshot cpu, Double remoteCpuNanos, long[] machine, Map<Integer, Long> database,
-      long processNanos) {
+  private record Edge(CpuMeter.Snapshot cpu, Double remoteCpuNanos, Double remoteAllocatedBytes, long[] machine,
+      Map<Integer, Long> database, long processNanos) {
     static Edge take(WebClient client, Target target, CpuMeter cpu) {
-      return new Edge(target.inProcess() ? cpu.snapshot() : null,
-          target.inProcess() ? null : BenchRunner.remoteCpuNanos(client, target.baseUrl()),
-          CpuMeter.machineTicks(), CpuMeter.databaseTicks(), CpuMeter.processCpuNanos());
+      String metrics = target.inProcess() ? null : scrape(client, target.baseUrl());
+      return new Edge(target.inProcess() ? cpu.snapshot() : null, metric(metrics, CPU_METRIC),
+          metric(metrics, ALLOCATED_METRIC), CpuMeter.machineTicks(), CpuMeter.databaseTicks(), CpuMeter.processCpuNanos());
     }
   }
 
@@ -233,7 +235,9 @@ public final class BenchRunner {
       Histogram completion = m.completion();
       return new RunResult(w.name(), w.description(), setup, counts, completed / seconds,
           m.committedInWindow() / seconds, m.decidedInWindow() / seconds,
-          latency(decision), latency(completion), m.errors(), report, cpuResult, storeWrites, heap, inFlight, timeline(m),
+          latency(decision), latency(completion), m.errors(), report, cpuResult,
+          allocation(target, from.remoteAllocatedBytes(), to.remoteAllocatedBytes(), completed), storeWrites, heap,
+          inFlight, timeline(m),
           distribution(decision), distribution(completion));
     } finally {
       Exception failure = null;
@@ -486,14 +490,26 @@ public final class BenchRunner {
         null, found ? (long) sum : null, null);
   }
 
-  private static Double remoteCpuNanos(WebClient client, String baseUrl) {
-    String metrics = scrape(client, baseUrl);
+  /** The first value of {@code metric} in a Prometheus text, or null. */
+  private static Double metric(String metrics, Pattern metric) {
     if (metrics == null) {
       return null;
     }
-    Matcher m = CPU_METRIC.matcher(metrics);
+    Matcher m = metric.matcher(metrics);
     double value = m.find() ? metricValue(m.group(1)) : Double.NaN;
     return Double.isFinite(value) ? value : null;
+  }
+
+  private static RunResult.Allocation allocation(Target target, Double from, Double to, long completed) {
+    if (target.inProcess()) {
+      return new RunResult.Allocation("in-process: not measured (the benchmark allocates in the same heap)", null);
+    }
+    if (from == null || to == null) {
+      return new RunResult.Allocation("remote: the coordinator's /metrics has no jvm_gc_memory_allocated_bytes_total", null);
+    }
+    return new RunResult.Allocation("remote: jvm_gc_memory_allocated_bytes_total from the coordinator's /metrics over "
+        + "the window (counted at each young collection), per transaction completed in it",
+        completed == 0 ? null : (to - from) / 1024 / completed);
   }
 
   private static String scrape(WebClient client, String baseUrl) {

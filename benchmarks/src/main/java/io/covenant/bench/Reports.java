@@ -97,7 +97,7 @@ final class Reports {
         + "errors,inconsistent,unfinished,unexpected_outcome,coordinator_cpu_us_per_tx,coordinator_with_jvm_cpu_us_per_tx,"
         + "coordinator_cores,bench_cores,gc_cores,jit_cores,other_processes_cores,database_cores,coordinator_heap_bytes,"
         + "in_flight_at_window_end,coordinator_live_at_window_end,coordinator_heap_in_flight_bytes,"
-        + "store_creates_s,store_updates_s,store_create_mean_ms,store_update_mean_ms\n");
+        + "store_creates_s,store_updates_s,store_create_mean_ms,store_update_mean_ms,coordinator_alloc_kib_per_tx\n");
     for (RunResult r : runs) {
       RunResult.Setup s = r.setup();
       long errors = r.errors().values().stream().mapToLong(Long::longValue).sum();
@@ -111,7 +111,7 @@ final class Reports {
           r.cpu().databaseCores(), r.heap().coordinatorBytes(), r.inFlight() == null ? null : r.inFlight().driverInFlight(),
           r.inFlight() == null ? null : r.inFlight().coordinatorLive(), r.inFlight() == null ? null : r.inFlight().coordinatorBytes(),
           storeFigure(r, true, "create"), storeFigure(r, true, "update"), storeFigure(r, false, "create"),
-          storeFigure(r, false, "update"));
+          storeFigure(r, false, "update"), r.allocation() == null ? null : r.allocation().coordinatorKiBPerTx());
     }
     return sb.toString();
   }
@@ -212,7 +212,7 @@ final class Reports {
         .append("<th>decision p50 / p90 / p99 / p99.9 / max ms</th><th>completion p50 / p90 / p99 / p99.9 / max ms</th>")
         .append("<th>errors</th><th>inconsistent</th><th>unfinished</th><th>coordinator CPU µs/tx (with GC+JIT)</th>")
         .append("<th>coordinator cores</th><th>bench cores</th><th>GC / JIT cores</th><th>database server cores</th><th>other processes' cores</th>")
-        .append("<th>coordinator heap MiB</th></tr>\n");
+        .append("<th>coordinator heap MiB</th><th>coordinator allocates KiB/tx</th></tr>\n");
     for (RunResult r : runs) {
       long errors = r.errors().values().stream().mapToLong(Long::longValue).sum();
       sb.append("<tr><td>").append(Svg.esc(arrival(r))).append("</td><td>").append(fmt1(r.throughputPerSecond()))
@@ -228,6 +228,7 @@ final class Reports {
           .append("</td><td>").append(opt(r.cpu().databaseCores()))
           .append("</td><td").append(r.cpu().otherProcessesCores() != null && r.cpu().otherProcessesCores() > 0.3 ? " class=\"bad\"" : "")
           .append('>').append(opt(r.cpu().otherProcessesCores())).append("</td><td>").append(r.heap().coordinatorBytes() == null ? "–" : fmt1(r.heap().coordinatorBytes() / 1048576.0))
+          .append("</td><td>").append(r.allocation() == null ? "–" : opt(r.allocation().coordinatorKiBPerTx()))
           .append("</td></tr>\n");
     }
     sb.append("</table>\n");
@@ -235,6 +236,7 @@ final class Reports {
         .append("(commit / rollback 200, saga 201). Completion: to the answer of the last participant call it needs. ")
         .append("Throughput: transactions completed inside the measured window, per second. ")
         .append("CPU: ").append(Svg.esc(first.cpu().method())).append(". Heap: ").append(Svg.esc(first.heap().method()))
+        .append(first.allocation() == null ? "" : ". Allocation: " + Svg.esc(first.allocation().method()))
         .append(".</p>\n");
 
     if (runs.size() > 1) {

@@ -29,6 +29,7 @@ public record RunResult(
     Map<String, Long> errors,
     Verifier.Report verification,
     Cpu cpu,
+    Allocation allocation,
     StoreWrites storeWrites,
     Heap heap,
     InFlight inFlight,
@@ -91,6 +92,14 @@ public record RunResult(
    * @param meanMillis mean time from the store call to its durable answer (batching, queueing and
    *     the database's commit included)
    */
+  /**
+   * What the coordinator allocated in the window, per transaction completed in it: the rate that
+   * sets how often its young collections pause it. Remote targets only (in-process, the benchmark
+   * allocates in the same heap).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Allocation(String method, Double coordinatorKiBPerTx) {}
+
   public record StoreWrites(String method, Map<String, Double> perSecond, Map<String, Double> meanMillis) {}
 
   /**

@@ -2,6 +2,7 @@ package io.covenant.coordinator;
 
 import io.covenant.coordinator.config.CoordinatorConfig;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -39,16 +40,19 @@ public final class Coordinator {
   private final CoordinatorVerticle verticle;
   private final String deploymentId;
   private final PrometheusMeterRegistry registry;
+  /** Listens to the JVM's collections; closed with the registry. */
+  private final JvmGcMetrics gcMetrics;
   private final AtomicReference<Future<Void>> ending = new AtomicReference<>();
 
   private Coordinator(CoordinatorConfig config, Vertx vertx, boolean ownsVertx, CoordinatorVerticle verticle,
-      String deploymentId, PrometheusMeterRegistry registry) {
+      String deploymentId, PrometheusMeterRegistry registry, JvmGcMetrics gcMetrics) {
     this.config = config;
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.verticle = verticle;
     this.deploymentId = deploymentId;
     this.registry = registry;
+    this.gcMetrics = gcMetrics;
   }
 
   /**
@@ -77,17 +81,22 @@ public final class Coordinator {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+    // GC pauses and the bytes allocated between collections (jvm_gc_memory_allocated_bytes_total),
+    // which the benchmarks divide by the transactions of a window.
+    JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(registry);
     CoordinatorVerticle verticle = new CoordinatorVerticle(config, registry);
     // A promise of no context: the futures Vert.x returns complete through the caller's context,
     // which is gone once a failed start has closed Vert.x.
     Promise<Coordinator> started = Promise.promise();
     v.deployVerticle(verticle).onComplete(ar -> {
       if (ar.succeeded()) {
-        started.complete(new Coordinator(config, v, owns, verticle, ar.result(), registry));
+        started.complete(new Coordinator(config, v, owns, verticle, ar.result(), registry, gcMetrics));
         return;
       }
       Throwable failure = ar.cause();
       log.atError().setCause(failure).log("coordinator failed to start");
+      gcMetrics.close();
       registry.close();
       if (owns) {
         closeVertx(v).onComplete(closed -> started.fail(failure));
@@ -204,6 +213,7 @@ public final class Coordinator {
       Future<Void> released = verticle.crashed() ? verticle.release() : Future.succeededFuture();
       released.onComplete(rel -> {
         Future<Void> outcome = combine(ar, rel);
+        gcMetrics.close();
         registry.close();
         if (!ownsVertx) {
           outcome.onComplete(done);

@@ -283,6 +283,7 @@ class HttpApiTest {
       assertThat(metrics.contentType()).startsWith("text/plain; version=0.0.4");
       assertThat(metrics.raw()).contains("covenant_transactions_begun_total{mode=\"tcc\"}")
           .contains("covenant_transactions_live")
+          .contains("jvm_gc_memory_allocated_bytes_total") // the benchmarks' garbage per transaction
           .contains(begins);
       double before = sample(metrics.raw(), begins);
       begin("tcc");
