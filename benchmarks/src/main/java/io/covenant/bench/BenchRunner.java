@@ -203,8 +203,9 @@ public final class BenchRunner {
       Double others = machineCores == null ? null
           : Math.max(0, machineCores - (to.processNanos() - from.processNanos()) / (double) (windowEnd - windowStart)
               - (sqlStore && databaseCores != null ? databaseCores : 0));
+      CpuMeter.Breakdown spent = target.inProcess() ? cpu.between(from.cpu(), to.cpu()) : null;
       RunResult.Cpu cpuResult = target.inProcess()
-          ? inProcessCpu(cpu.between(from.cpu(), to.cpu()), completed, others, databaseCores)
+          ? inProcessCpu(spent, completed, others, databaseCores)
           : remoteCpu(from.remoteCpuNanos(), to.remoteCpuNanos(), completed, seconds, others, databaseCores);
       long participantCalls = participants.calls();
       long unknownCalls = participants.unknownCalls();
@@ -236,7 +237,8 @@ public final class BenchRunner {
       return new RunResult(w.name(), w.description(), setup, counts, completed / seconds,
           m.committedInWindow() / seconds, m.decidedInWindow() / seconds,
           latency(decision), latency(completion), m.errors(), report, cpuResult,
-          allocation(target, from.remoteAllocatedBytes(), to.remoteAllocatedBytes(), completed), storeWrites, heap,
+          target.inProcess() ? inProcessAllocation(spent, completed)
+              : remoteAllocation(from.remoteAllocatedBytes(), to.remoteAllocatedBytes(), completed), storeWrites, heap,
           inFlight, timeline(m),
           distribution(decision), distribution(completion));
     } finally {
@@ -500,10 +502,16 @@ public final class BenchRunner {
     return Double.isFinite(value) ? value : null;
   }
 
-  private static RunResult.Allocation allocation(Target target, Double from, Double to, long completed) {
-    if (target.inProcess()) {
-      return new RunResult.Allocation("in-process: not measured (the benchmark allocates in the same heap)", null);
+  private static RunResult.Allocation inProcessAllocation(CpuMeter.Breakdown b, long completed) {
+    if (b.coordinatorAllocatedBytes() == null) {
+      return new RunResult.Allocation("in-process: this JVM does not count allocation per thread", null);
     }
+    return new RunResult.Allocation("in-process: bytes allocated by the coordinator's Java threads (every thread but "
+        + "the benchmark's; com.sun.management.ThreadMXBean) over the window, per transaction completed in it",
+        completed == 0 ? null : b.coordinatorAllocatedBytes() / 1024.0 / completed);
+  }
+
+  private static RunResult.Allocation remoteAllocation(Double from, Double to, long completed) {
     if (from == null || to == null) {
       return new RunResult.Allocation("remote: the coordinator's /metrics has no jvm_gc_memory_allocated_bytes_total", null);
     }

@@ -41,7 +41,8 @@ final class CpuMeter {
   record Snapshot(long wallNanos, long processNanos, Map<Long, ThreadCpu> threads, long[] machineTicks,
       Map<Integer, ThreadCpu> osThreads) {}
 
-  record ThreadCpu(String name, long cpuNanos) {}
+  /** @param allocatedBytes bytes the thread allocated so far, or -1 where not known (the JVM's own threads) */
+  record ThreadCpu(String name, long cpuNanos, long allocatedBytes) {}
 
   /**
    * CPU spent between two snapshots.
@@ -49,10 +50,12 @@ final class CpuMeter {
    * @param coordinatorNanos Java threads other than the benchmark's
    * @param benchNanos the load generator's and participants' threads
    * @param jvmNativeNanos garbage collection, JIT compilation and other JVM-internal work
+   * @param coordinatorAllocatedBytes bytes the coordinator's Java threads allocated, or null where
+   *     the JVM does not count them
    * @param top the busiest threads, with their time
    */
   record Breakdown(long wallNanos, long processNanos, long coordinatorNanos, long benchNanos, long jvmNativeNanos,
-      Double machineCores, long gcNanos, long jitNanos, long vmNanos, List<Map.Entry<String, Long>> top) {}
+      Long coordinatorAllocatedBytes, Double machineCores, long gcNanos, long jitNanos, long vmNanos, List<Map.Entry<String, Long>> top) {}
 
   CpuMeter(Set<Long> benchThreads) {
     this.benchThreads = Set.copyOf(benchThreads);
@@ -69,14 +72,26 @@ final class CpuMeter {
   Snapshot snapshot() {
     long[] ids = threads.getAllThreadIds();
     ThreadInfo[] infos = threads.getThreadInfo(ids);
+    long[] allocated = allocatedBytes(ids);
     Map<Long, ThreadCpu> cpu = new HashMap<>(ids.length * 2);
     for (int i = 0; i < ids.length; i++) {
       long t = threads.getThreadCpuTime(ids[i]);
       if (t >= 0 && infos[i] != null) {
-        cpu.put(ids[i], new ThreadCpu(infos[i].getThreadName(), t));
+        cpu.put(ids[i], new ThreadCpu(infos[i].getThreadName(), t, allocated == null ? -1 : allocated[i]));
       }
     }
     return new Snapshot(System.nanoTime(), processCpuNanos(), cpu, machineTicks(), osThreads());
+  }
+
+  /** Bytes each thread has allocated (HotSpot's count, TLABs included), or null where the JVM has none. */
+  private long[] allocatedBytes(long[] ids) {
+    if (threads instanceof com.sun.management.ThreadMXBean counting && counting.isThreadAllocatedMemorySupported()) {
+      if (!counting.isThreadAllocatedMemoryEnabled()) {
+        counting.setThreadAllocatedMemoryEnabled(true);
+      }
+      return counting.getThreadAllocatedBytes(ids);
+    }
+    return null;
   }
 
   /** Linux clock ticks per second ({@code USER_HZ}), the unit of {@code /proc/.../stat} times. */
@@ -100,7 +115,7 @@ final class CpuMeter {
           String[] f = stat.substring(close + 2).split(" ");
           long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
           out.put(Integer.parseInt(dir.getFileName().toString()),
-              new ThreadCpu(stat.substring(open + 1, close), ticks * (1_000_000_000L / TICKS_PER_SECOND)));
+              new ThreadCpu(stat.substring(open + 1, close), ticks * (1_000_000_000L / TICKS_PER_SECOND), -1));
         } catch (java.io.IOException | RuntimeException e) {
           // the thread ended while being read
         }
@@ -207,6 +222,25 @@ final class CpuMeter {
     return (double) (to[0] - from[0]) / (to[1] - from[1]) * Runtime.getRuntime().availableProcessors();
   }
 
+  /**
+   * Bytes the coordinator's Java threads (all but the benchmark's) allocated between two
+   * snapshots; a thread that ended in between is not counted, like its CPU time. Null when the JVM
+   * does not count allocation per thread.
+   */
+  private Long coordinatorAllocated(Snapshot from, Snapshot to) {
+    long bytes = 0;
+    for (Map.Entry<Long, ThreadCpu> e : to.threads().entrySet()) {
+      if (e.getValue().allocatedBytes() < 0) {
+        return null;
+      }
+      if (!benchThreads.contains(e.getKey())) {
+        ThreadCpu before = from.threads().get(e.getKey());
+        bytes += e.getValue().allocatedBytes() - (before == null ? 0 : Math.max(0, before.allocatedBytes()));
+      }
+    }
+    return bytes;
+  }
+
   Breakdown between(Snapshot from, Snapshot to) {
     long coordinator = 0;
     long bench = 0;
@@ -244,7 +278,8 @@ final class CpuMeter {
       }
     }
     return new Breakdown(to.wallNanos() - from.wallNanos(), process, coordinator, bench,
-        Math.max(0, process - javaThreads), machineBusyCores(from.machineTicks(), to.machineTicks()),
+        Math.max(0, process - javaThreads), coordinatorAllocated(from, to),
+        machineBusyCores(from.machineTicks(), to.machineTicks()),
         gc, jit, vm, List.copyOf(top.subList(0, Math.min(12, top.size()))));
   }
 

@@ -94,8 +94,8 @@ public record RunResult(
    */
   /**
    * What the coordinator allocated in the window, per transaction completed in it: the rate that
-   * sets how often its young collections pause it. Remote targets only (in-process, the benchmark
-   * allocates in the same heap).
+   * sets how often its young collections pause it. In-process, the coordinator's Java threads' own
+   * counts (the benchmark's threads are left out); remote, the coordinator's GC metrics.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Allocation(String method, Double coordinatorKiBPerTx) {}

@@ -26,6 +26,7 @@ class BenchRunnerTest {
 
     assertEndedConsistently(r);
     assertThat(r.counts().participantCalls()).isGreaterThan(0);
+    assertThat(r.allocation().coordinatorKiBPerTx()).isPositive();
     Path dir = Reports.write(out, r.workload(), Reports.environment("test"), List.of(r));
     assertThat(dir.resolve("result.json")).isNotEmptyFile();
     assertThat(Files.readString(dir.resolve("summary.csv"))).startsWith("workload,").contains("tcc-2-branches");
