@@ -223,28 +223,16 @@ final class CpuMeter {
   }
 
   /**
-   * Bytes the coordinator's Java threads (all but the benchmark's) allocated between two
-   * snapshots; a thread that ended in between is not counted, like its CPU time. Null when the JVM
-   * does not count allocation per thread.
+   * CPU spent, and bytes the coordinator's Java threads allocated, between two snapshots. A thread
+   * that ended in between is counted for neither. The allocation is null when the JVM does not
+   * count it per thread.
    */
-  private Long coordinatorAllocated(Snapshot from, Snapshot to) {
-    long bytes = 0;
-    for (Map.Entry<Long, ThreadCpu> e : to.threads().entrySet()) {
-      if (e.getValue().allocatedBytes() < 0) {
-        return null;
-      }
-      if (!benchThreads.contains(e.getKey())) {
-        ThreadCpu before = from.threads().get(e.getKey());
-        bytes += e.getValue().allocatedBytes() - (before == null ? 0 : Math.max(0, before.allocatedBytes()));
-      }
-    }
-    return bytes;
-  }
-
   Breakdown between(Snapshot from, Snapshot to) {
     long coordinator = 0;
     long bench = 0;
     long javaThreads = 0;
+    long coordinatorAllocated = 0;
+    boolean allocationCounted = true;
     Map<String, Long> byName = new HashMap<>();
     for (Map.Entry<Long, ThreadCpu> e : to.threads().entrySet()) {
       ThreadCpu before = from.threads().get(e.getKey());
@@ -255,6 +243,12 @@ final class CpuMeter {
         bench += spent;
       } else {
         coordinator += spent;
+        long allocated = e.getValue().allocatedBytes();
+        if (allocated < 0) {
+          allocationCounted = false;
+        } else {
+          coordinatorAllocated += allocated - (before == null ? 0 : Math.max(0, before.allocatedBytes()));
+        }
       }
       byName.merge((isBench ? "bench: " : "coordinator: ") + e.getValue().name(), spent, Long::sum);
     }
@@ -278,7 +272,7 @@ final class CpuMeter {
       }
     }
     return new Breakdown(to.wallNanos() - from.wallNanos(), process, coordinator, bench,
-        Math.max(0, process - javaThreads), coordinatorAllocated(from, to),
+        Math.max(0, process - javaThreads), allocationCounted ? coordinatorAllocated : null,
         machineBusyCores(from.machineTicks(), to.machineTicks()),
         gc, jit, vm, List.copyOf(top.subList(0, Math.min(12, top.size()))));
   }
