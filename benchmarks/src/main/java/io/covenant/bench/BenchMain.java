@@ -190,6 +190,7 @@ public final class BenchMain {
         RunResult r = runner.run(options.withWorkload(each));
         results.add(r);
         System.out.println(summaryLine(r));
+        r.slowest().forEach(slow -> System.out.println("  slow: " + Reports.describe(slow)));
       }
       probe.put("after", CpuProbe.sha256MegabytesPerSecond());
       System.out.printf(Locale.ROOT, "machine speed: SHA-256 %.0f MB/s on one thread before the runs, %.0f after%n",

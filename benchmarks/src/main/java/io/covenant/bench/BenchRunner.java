@@ -19,10 +19,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -51,6 +54,8 @@ public final class BenchRunner {
 
   /** How long the coordinator may take, after the drain, to record the end of what participants already finished. */
   private static final Duration SETTLE = Duration.ofSeconds(10);
+  /** How many of the slowest measured transactions the result breaks down call by call. */
+  static final int SLOWEST = 5;
   private static final Pattern CPU_METRIC = Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})?\\s+(\\S+)");
   private static final Pattern ALLOCATED_METRIC =
       Pattern.compile("(?m)^jvm_gc_memory_allocated_bytes_total(?:\\{[^}]*})?\\s+(\\S+)");
@@ -213,6 +218,7 @@ public final class BenchRunner {
       MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
       // The size of the benchmark's own records, to take them out of the heap measured in flight.
       Long withRecords = probe != null && target.inProcess() ? usedAfterGc(memory) : null;
+      List<RunResult.Slow> slowest = slowest(ledger.values(), startNanos, SLOWEST);
       ledger.clear(); // the heap measured next must not include the benchmark's records
       RunResult.Heap heap = target.inProcess() ? inProcessHeap((Target.InProcess) target)
           : remoteHeap(client, target.baseUrl());
@@ -240,7 +246,7 @@ public final class BenchRunner {
           target.inProcess() ? inProcessAllocation(spent, completed)
               : remoteAllocation(from.remoteAllocatedBytes(), to.remoteAllocatedBytes(), completed), storeWrites, heap,
           inFlight, timeline(m),
-          distribution(decision), distribution(completion));
+          distribution(decision), distribution(completion), slowest);
     } finally {
       Exception failure = null;
       try {
@@ -255,6 +261,31 @@ public final class BenchRunner {
         throw failure;
       }
     }
+  }
+
+  /**
+   * The {@code n} measured transactions with the longest decision latency, slowest first, each with
+   * the driver's calls: which of them the time went to (the coordinator's answers, a participant's
+   * try, or the load generator itself, between an answer and the next call).
+   */
+  static List<RunResult.Slow> slowest(Collection<TxRecord> records, long startNanos, int n) {
+    Comparator<TxRecord> byDecision = Comparator.comparingLong(tx -> tx.decisionNanos() - tx.intendedNanos);
+    PriorityQueue<TxRecord> kept = new PriorityQueue<>(n + 1, byDecision);
+    for (TxRecord tx : records) {
+      if (tx.measured && tx.decisionNanos() >= 0) {
+        kept.add(tx);
+        if (kept.size() > n) {
+          kept.poll();
+        }
+      }
+    }
+    List<RunResult.Slow> slowest = new ArrayList<>(kept.size());
+    while (!kept.isEmpty()) {
+      TxRecord tx = kept.poll();
+      slowest.add(0, new RunResult.Slow(tx.gid, (tx.intendedNanos - startNanos) / 1e9,
+          (tx.decisionNanos() - tx.intendedNanos) / 1e6, tx.driverCalls()));
+    }
+    return slowest;
   }
 
   /**

@@ -264,8 +264,10 @@ final class Driver {
     if (mode == Mode.SAGA) {
       submitSaga(tx);
     } else {
+      long sent = System.nanoTime();
       post("/v1/transactions", Buffer.buffer("{\"mode\":\"" + mode.code() + "\",\"gid\":\"" + gid + beginSuffix))
           .onComplete(ar -> {
+            tx.call(TxRecord.Call.BEGIN, sent, System.nanoTime());
             String problem = problem("begin", ar, 201);
             if (problem != null) {
               tx.failed(problem);
@@ -290,8 +292,10 @@ final class Driver {
   }
 
   private void submitSaga(TxRecord tx) {
+    long sent = System.nanoTime();
     post("/v1/sagas", Buffer.buffer("{\"gid\":\"" + tx.gid + sagaSuffix[tx.failBranch + 1]))
         .onComplete(ar -> {
+          tx.call(TxRecord.Call.SUBMIT, sent, System.nanoTime());
           String problem = problem("submit saga", ar, 201);
           if (problem != null) {
             tx.failed(problem);
@@ -309,14 +313,18 @@ final class Driver {
       return;
     }
     Buffer body = tx.mode == Mode.TCC ? registerTcc[b] : register2pc[b];
+    long sent = System.nanoTime();
     post("/v1/transactions/" + tx.gid + "/branches", body).onComplete(ar -> {
+      tx.call(TxRecord.Call.REGISTER, sent, System.nanoTime());
       String problem = problem("register", ar, 201);
       if (problem != null) {
         abort(tx, problem);
       } else if (tx.mode != Mode.TCC) {
         branch(tx, b + 1);
       } else {
+        long trySent = System.nanoTime();
         callTry(tx, b, refuses).onComplete(tried -> {
+          tx.call(TxRecord.Call.TRY, trySent, System.nanoTime());
           String tryProblem = problem("try", tried, refuses ? 409 : 200);
           if (tryProblem != null) {
             abort(tx, tryProblem);
@@ -342,7 +350,9 @@ final class Driver {
 
   private void decide(TxRecord tx, boolean commit) {
     String op = commit ? "commit" : "rollback";
+    long sent = System.nanoTime();
     post("/v1/transactions/" + tx.gid + "/" + op, null).onComplete(ar -> {
+      tx.call(commit ? TxRecord.Call.COMMIT : TxRecord.Call.ROLLBACK, sent, System.nanoTime());
       String problem = problem(op, ar, 200);
       if (problem != null) {
         tx.failed(problem);

@@ -89,6 +89,22 @@ final class Reports {
     return dir;
   }
 
+  /**
+   * One slow transaction on one line: {@code 174.1 ms, due at 104.32 s, gid b-7: begin 1.2 ms at
+   * +0.1, register 0.9 ms at +1.4, ...}, each call with how long its answer took and when it was
+   * sent, in ms after the transaction was due.
+   */
+  static String describe(RunResult.Slow slow) {
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%.1f ms, due at %.2f s, gid %s:",
+        slow.decisionMillis(), slow.dueAtSecond(), slow.gid()));
+    String sep = " ";
+    for (RunResult.Call c : slow.calls()) {
+      sb.append(sep).append(String.format(Locale.ROOT, "%s %.1f ms at +%.1f", c.call(), c.millis(), c.sentMillis()));
+      sep = ", ";
+    }
+    return sb.toString();
+  }
+
   static String summaryCsv(List<RunResult> runs) {
     StringBuilder sb = new StringBuilder("workload,target,store,sync,arrival,concurrency,rate,duration_s,"
         + "throughput_tx_s,committed_tx_s,decisions_s,"
@@ -284,6 +300,15 @@ final class Reports {
         sb.append("<ul>\n");
         v.examples().forEach(e -> sb.append("<li><code>").append(Svg.esc(e)).append("</code></li>\n"));
         sb.append("</ul>\n");
+      }
+      if (!r.slowest().isEmpty()) {
+        sb.append("<details><summary>Slowest decisions, call by call</summary><table>\n")
+            .append("<tr><th>decision ms</th><th>due at s</th><th class=\"l\">gid: each call, how long it took, ")
+            .append("sent how long after the transaction was due</th></tr>\n");
+        r.slowest().forEach(slow -> sb.append("<tr><td>").append(fmt1(slow.decisionMillis())).append("</td><td>")
+            .append(fmt1(slow.dueAtSecond())).append("</td><td class=\"l\">").append(Svg.esc(describe(slow)))
+            .append("</td></tr>\n"));
+        sb.append("</table></details>\n");
       }
       if (r.cpu().topThreadsMillis() != null) {
         sb.append("<details><summary>Busiest threads in the window (CPU ms)</summary><table>\n");

@@ -35,7 +35,8 @@ public record RunResult(
     InFlight inFlight,
     List<Second> timeline,
     List<Percentile> decisionDistribution,
-    List<Percentile> completionDistribution) {
+    List<Percentile> completionDistribution,
+    List<Slow> slowest) {
 
   /**
    * What was run, and against what. {@code participantLatencyInWarmupMillis} and
@@ -145,4 +146,20 @@ public record RunResult(
       double completionMax, Integer inFlight, Double coordinatorLive, Double coordinatorCallsWaiting) {}
 
   public record Percentile(double percentile, double millis) {}
+
+  /**
+   * One of the measured transactions whose decision took longest, and where that time went.
+   *
+   * @param dueAtSecond when it was due, in seconds from the start of the run (as in the timeline)
+   * @param calls the driver's calls in order; the time between one call's answer and the next one's
+   *     sending is the load generator's
+   */
+  public record Slow(String gid, double dueAtSecond, double decisionMillis, List<Call> calls) {}
+
+  /**
+   * One call of the driver: sent {@code sentMillis} after the transaction was due, answered
+   * {@code millis} later. For a register, commit or saga submission that is the coordinator's
+   * answer (its durable write included); for a try, the participant's.
+   */
+  public record Call(String call, double sentMillis, double millis) {}
 }

@@ -1,6 +1,8 @@
 package io.covenant.bench;
 
 import io.covenant.protocol.Mode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One transaction of a run, as the driver planned it and as the participants saw it.
@@ -25,6 +27,13 @@ final class TxRecord {
   static final int COMMIT = 5;
   static final int ROLLBACK = 6;
   static final String[] OP_NAMES = {"try", "confirm", "cancel", "action", "compensate", "commit", "rollback"};
+
+  /** The driver's own calls to the coordinator and participants, as listed in the breakdown of the slowest transactions. */
+  enum Call {
+    BEGIN, REGISTER, TRY, COMMIT, ROLLBACK, SUBMIT;
+
+    final String label = name().toLowerCase(java.util.Locale.ROOT);
+  }
 
   /** Called once per transaction when it is complete or has failed with an error. */
   interface Listener {
@@ -52,6 +61,14 @@ final class TxRecord {
   private String answeredStatus;
   /** The coordinator's status when verified at the end, or null if not asked. */
   private volatile String coordinatorStatus;
+  /**
+   * The driver's calls of a measured transaction, in the order they were answered: their kinds, and
+   * when each was sent and answered ({@code System.nanoTime}, two slots per call). Null when the
+   * transaction is not measured (warm-up), so that only the window's records cost the memory.
+   */
+  private final Call[] callKinds;
+  private final long[] callTimes;
+  private int callCount;
 
   TxRecord(String gid, Mode mode, int branches, int failBranch, long intendedNanos, boolean measured, Listener listener) {
     this.gid = gid;
@@ -62,6 +79,9 @@ final class TxRecord {
     this.measured = measured;
     this.listener = listener;
     this.completing = completingBits(mode, branches, failBranch);
+    int callsMax = 2 * branches + 2; // begin, a register and a try per branch, the decision
+    this.callKinds = measured ? new Call[callsMax] : null;
+    this.callTimes = measured ? new long[2 * callsMax] : null;
   }
 
   static long bit(int op, int branch) {
@@ -169,6 +189,35 @@ final class TxRecord {
     if (finished) {
       listener.finished(this);
     }
+  }
+
+  /**
+   * The driver sent a call of {@code kind} at {@code sentNanos} and had its answer (or its failure)
+   * at {@code answeredNanos}. Kept for measured transactions only; beyond the planned calls (a
+   * rollback after an error), ignored.
+   */
+  synchronized void call(Call kind, long sentNanos, long answeredNanos) {
+    if (callKinds == null || callCount == callKinds.length) {
+      return;
+    }
+    callKinds[callCount] = kind;
+    callTimes[2 * callCount] = sentNanos;
+    callTimes[2 * callCount + 1] = answeredNanos;
+    callCount++;
+  }
+
+  /**
+   * Where this transaction's decision latency went: each call of the driver, when it was sent after
+   * the transaction was due (a late first call is the load generator's own delay), and how long its
+   * answer took. Empty when the transaction is not measured.
+   */
+  synchronized List<RunResult.Call> driverCalls() {
+    List<RunResult.Call> calls = new ArrayList<>(callCount);
+    for (int i = 0; i < callCount; i++) {
+      calls.add(new RunResult.Call(callKinds[i].label, (callTimes[2 * i] - intendedNanos) / 1e6,
+          (callTimes[2 * i + 1] - callTimes[2 * i]) / 1e6));
+    }
+    return calls;
   }
 
   private boolean markDone() {

@@ -6,6 +6,7 @@ import io.covenant.coordinator.config.CoordinatorConfig.StoreKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,28 @@ class BenchRunnerTest {
     assertThat(Files.readString(dir.resolve("summary.csv"))).startsWith("workload,").contains("tcc-2-branches");
     assertThat(dir.resolve("timeline.csv")).isNotEmptyFile();
     assertThat(dir.resolve("latency.csv")).isNotEmptyFile();
-    assertThat(Files.readString(dir.resolve("report.html"))).contains("<svg");
+    assertThat(Files.readString(dir.resolve("report.html"))).contains("<svg").contains("Slowest decisions");
+  }
+
+  @Test
+  void slowestTccTransactionsAreBrokenDownIntoTheDriversCallsInOrder() throws Exception {
+    RunResult r = runBriefly("tcc-2-branches.yaml");
+
+    assertThat(r.slowest()).hasSize(BenchRunner.SLOWEST);
+    assertThat(r.slowest()).extracting(RunResult.Slow::decisionMillis).isSortedAccordingTo(Comparator.reverseOrder());
+    for (RunResult.Slow slow : r.slowest()) {
+      assertThat(slow.dueAtSecond()).isGreaterThanOrEqualTo(0.3); // measured: due after the warm-up
+      assertThat(slow.calls()).extracting(RunResult.Call::call)
+          .containsExactly("begin", "register", "try", "register", "try", "commit");
+      double answered = 0;
+      for (RunResult.Call call : slow.calls()) {
+        assertThat(call.sentMillis()).isGreaterThanOrEqualTo(answered); // each call after the previous answer
+        assertThat(call.millis()).isPositive();
+        answered = call.sentMillis() + call.millis();
+      }
+      assertThat(answered).isLessThanOrEqualTo(slow.decisionMillis()); // the commit's answer is the decision
+    }
+    assertThat(Reports.describe(r.slowest().get(0))).contains("gid ").contains(": begin ").contains(", commit ");
   }
 
   @Test
@@ -40,6 +62,8 @@ class BenchRunnerTest {
     RunResult r = runBriefly("saga-3-steps-10pct-compensate.yaml");
 
     assertEndedConsistently(r);
+    assertThat(r.slowest()).isNotEmpty().allSatisfy(slow ->
+        assertThat(slow.calls()).extracting(RunResult.Call::call).containsExactly("submit"));
     Path dir = Reports.write(out, r.workload(), Reports.environment("test"), List.of(r, r));
     assertThat(Files.readString(dir.resolve("report.html"))).contains("<svg").contains("Throughput against concurrency");
   }
