@@ -136,8 +136,13 @@ public final class BenchRunner {
 
       int connections = o.connections() != null ? o.connections()
           : w.arrival().open() ? 256 : Math.max(8, w.arrival().concurrency());
-      WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-          .setUserAgent("covenant-bench"), new PoolOptions().setHttp1MaxSize(connections));
+      // Connections are kept for the whole run (keep-alive timeout 0: never evicted). With Vert.x's
+      // default of 60 s, the connections opened during the ramp went idle and were closed a minute
+      // later, inside the measured window: the first closes of each JVM's life deoptimised its hot
+      // network code in both JVMs at once, and every call of the transactions then in flight took
+      // 20-70 ms instead of 1-7 (TCC p99 100-350 ms).
+      WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setKeepAliveTimeout(0)
+          .setTcpNoDelay(true).setUserAgent("covenant-bench"), new PoolOptions().setHttp1MaxSize(connections));
       Context context = vertx.getOrCreateContext();
       checkReady(client, target.baseUrl());
 
@@ -272,7 +277,7 @@ public final class BenchRunner {
     Comparator<TxRecord> byDecision = Comparator.comparingLong(tx -> tx.decisionNanos() - tx.intendedNanos);
     PriorityQueue<TxRecord> kept = new PriorityQueue<>(n + 1, byDecision);
     for (TxRecord tx : records) {
-      if (tx.measured && tx.decisionNanos() >= 0) {
+      if (tx.measured() && tx.decisionNanos() >= 0) {
         kept.add(tx);
         if (kept.size() > n) {
           kept.poll();

@@ -257,7 +257,7 @@ final class Driver {
     }
     String gid = gidPrefix + (seq++);
     TxRecord tx = new TxRecord(gid, mode, workload.branches(), fail, intendedNanos,
-        measurements.inWindow(intendedNanos), this::onFinished);
+        measurements.phase(intendedNanos), this::onFinished);
     ledger.put(gid, tx);
     inFlight++;
     measurements.started(intendedNanos);

@@ -47,7 +47,8 @@ final class TxRecord {
   final int failBranch;
   /** When the transaction was due to start (System.nanoTime); latencies are measured from here. */
   final long intendedNanos;
-  final boolean measured;
+  /** The phase of the run it was due in ({@link Measurements#phase}); it is measured if that is the window. */
+  final int phase;
   private final long completing;
   private final Listener listener;
 
@@ -62,26 +63,27 @@ final class TxRecord {
   /** The coordinator's status when verified at the end, or null if not asked. */
   private volatile String coordinatorStatus;
   /**
-   * The driver's calls of a measured transaction, in the order they were answered: their kinds, and
-   * when each was sent and answered ({@code System.nanoTime}, two slots per call). Null when the
-   * transaction is not measured (warm-up), so that only the window's records cost the memory.
+   * The driver's calls, in the order they were answered: their kinds, and when each was sent and
+   * answered ({@code System.nanoTime}, two slots per call). Kept for every transaction, warm-up
+   * included, so that the code recording them is the same before and during the window (see
+   * {@link Measurements#phase}).
    */
   private final Call[] callKinds;
   private final long[] callTimes;
   private int callCount;
 
-  TxRecord(String gid, Mode mode, int branches, int failBranch, long intendedNanos, boolean measured, Listener listener) {
+  TxRecord(String gid, Mode mode, int branches, int failBranch, long intendedNanos, int phase, Listener listener) {
     this.gid = gid;
     this.mode = mode;
     this.branches = branches;
     this.failBranch = failBranch;
     this.intendedNanos = intendedNanos;
-    this.measured = measured;
+    this.phase = phase;
     this.listener = listener;
     this.completing = completingBits(mode, branches, failBranch);
     int callsMax = 2 * branches + 2; // begin, a register and a try per branch, the decision
-    this.callKinds = measured ? new Call[callsMax] : null;
-    this.callTimes = measured ? new long[2 * callsMax] : null;
+    this.callKinds = new Call[callsMax];
+    this.callTimes = new long[2 * callsMax];
   }
 
   static long bit(int op, int branch) {
@@ -193,11 +195,10 @@ final class TxRecord {
 
   /**
    * The driver sent a call of {@code kind} at {@code sentNanos} and had its answer (or its failure)
-   * at {@code answeredNanos}. Kept for measured transactions only; beyond the planned calls (a
-   * rollback after an error), ignored.
+   * at {@code answeredNanos}. Beyond the planned calls (a rollback after an error), ignored.
    */
   synchronized void call(Call kind, long sentNanos, long answeredNanos) {
-    if (callKinds == null || callCount == callKinds.length) {
+    if (callCount == callKinds.length) {
       return;
     }
     callKinds[callCount] = kind;
@@ -209,7 +210,7 @@ final class TxRecord {
   /**
    * Where this transaction's decision latency went: each call of the driver, when it was sent after
    * the transaction was due (a late first call is the load generator's own delay), and how long its
-   * answer took. Empty when the transaction is not measured.
+   * answer took.
    */
   synchronized List<RunResult.Call> driverCalls() {
     List<RunResult.Call> calls = new ArrayList<>(callCount);
@@ -226,6 +227,10 @@ final class TxRecord {
       return true;
     }
     return false;
+  }
+
+  boolean measured() {
+    return phase == Measurements.WINDOW;
   }
 
   synchronized long decisionNanos() {
