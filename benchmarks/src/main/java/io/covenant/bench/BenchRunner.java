@@ -63,16 +63,18 @@ public final class BenchRunner {
   private static final Pattern STORE_WRITES_METRIC = Pattern.compile(
       "(?m)^covenant_store_writes_seconds_(count|sum)\\{[^}]*kind=\"([a-z]+)\"[^}]*}\\s+(\\S+)");
   /**
-   * The CPU readings taken at each edge of the measured window: this process's threads (in-process
-   * target) or the coordinator's process CPU from its {@code /metrics} (remote target), the
-   * machine's and the database server's ticks, and this process's CPU time.
+   * The readings taken at each edge of the measured window, from one scrape of the coordinator's
+   * {@code /metrics}: its store writes, and (remote target) its process CPU and allocation; this
+   * process's threads (in-process target); the machine's and the database server's ticks, and this
+   * process's CPU time.
    */
-  private record Edge(CpuMeter.Snapshot cpu, Double remoteCpuNanos, Double remoteAllocatedBytes, long[] machine,
-      Map<Integer, Long> database, long processNanos) {
+  private record Edge(CpuMeter.Snapshot cpu, Map<String, double[]> storeWrites, Double remoteCpuNanos,
+      Double remoteAllocatedBytes, long[] machine, Map<Integer, Long> database, long processNanos) {
     static Edge take(WebClient client, Target target, CpuMeter cpu) {
-      String metrics = target.inProcess() ? null : scrape(client, target.baseUrl());
-      return new Edge(target.inProcess() ? cpu.snapshot() : null, metric(metrics, CPU_METRIC),
-          metric(metrics, ALLOCATED_METRIC), CpuMeter.machineTicks(), CpuMeter.databaseTicks(), CpuMeter.processCpuNanos());
+      String metrics = scrape(client, target.baseUrl());
+      String remote = target.inProcess() ? null : metrics;
+      return new Edge(target.inProcess() ? cpu.snapshot() : null, BenchRunner.storeWrites(metrics), metric(remote, CPU_METRIC),
+          metric(remote, ALLOCATED_METRIC), CpuMeter.machineTicks(), CpuMeter.databaseTicks(), CpuMeter.processCpuNanos());
     }
   }
 
@@ -169,12 +171,11 @@ public final class BenchRunner {
           sampleCoordinator(client, target.baseUrl(), m);
         }
       }));
-      // The measurements taken at the window's edges (two scrapes of /metrics, /proc) are also taken
+      // The measurements taken at the window's edges (a scrape of /metrics, /proc) are also taken
       // every few seconds of the warm-up: run cold, their code cost both JVMs hundreds of ms of CPU
       // at the window's start, which showed as a backlog in its first seconds.
       while (System.nanoTime() < windowStart - WARM_MEASUREMENT_INTERVAL_NANOS) {
         sleepUntil(Math.min(System.nanoTime() + WARM_MEASUREMENT_INTERVAL_NANOS, windowStart - WARM_MEASUREMENT_INTERVAL_NANOS));
-        storeWrites(scrape(client, target.baseUrl()));
         Edge.take(client, target, cpu);
       }
       sleepUntil(windowStart);
@@ -182,12 +183,10 @@ public final class BenchRunner {
         participants.latency(w.participantLatency());
         o.progress().accept("warm-up over: participants now answer in " + w.participantLatency().toMillis() + " ms");
       }
-      Map<String, double[]> storeFrom = storeWrites(scrape(client, target.baseUrl()));
       Edge from = Edge.take(client, target, cpu);
       sleepUntil(windowEnd);
       Edge to = Edge.take(client, target, cpu);
-      RunResult.StoreWrites storeWrites = storeWrites(storeFrom, storeWrites(scrape(client, target.baseUrl())),
-          (windowEnd - windowStart) / 1e9);
+      RunResult.StoreWrites storeWrites = storeWrites(from.storeWrites(), to.storeWrites(), (windowEnd - windowStart) / 1e9);
       Probe probe = w.inFlightProbe() ? probe(context, driver, client, target, ledger, o.progress()) : null;
       if (!w.participantLatencyAfterArrivals().equals(participants.latency())) {
         participants.latency(w.participantLatencyAfterArrivals());
