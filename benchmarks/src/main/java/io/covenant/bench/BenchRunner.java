@@ -546,9 +546,14 @@ public final class BenchRunner {
         completed == 0 ? null : b.coordinatorAllocatedBytes() / 1024.0 / completed);
   }
 
-  private static RunResult.Allocation remoteAllocation(Double from, Double to, long completed) {
+  static RunResult.Allocation remoteAllocation(Double from, Double to, long completed) {
     if (from == null || to == null) {
       return new RunResult.Allocation("remote: the coordinator's /metrics has no jvm_gc_memory_allocated_bytes_total", null);
+    }
+    if (to.equals(from)) {
+      // The counter moves at young collections only: none in the window is not "nothing allocated".
+      return new RunResult.Allocation("remote: no young collection in the window, so "
+          + "jvm_gc_memory_allocated_bytes_total did not move (measure a longer window)", null);
     }
     return new RunResult.Allocation("remote: jvm_gc_memory_allocated_bytes_total from the coordinator's /metrics over "
         + "the window (counted at each young collection), per transaction completed in it",

@@ -91,6 +91,13 @@ class BenchRunnerTest {
   }
 
   @Test
+  void remoteAllocationIsUnknownWhenNoYoungCollectionMovedTheCounter() {
+    assertThat(BenchRunner.remoteAllocation(1_048_576.0, 1_048_576.0, 100).coordinatorKiBPerTx()).isNull();
+    assertThat(BenchRunner.remoteAllocation(0.0, 1_024_000.0, 100).coordinatorKiBPerTx()).isEqualTo(10.0);
+    assertThat(BenchRunner.remoteAllocation(null, 1_024_000.0, 100).coordinatorKiBPerTx()).isNull();
+  }
+
+  @Test
   void readsPrometheusSampleValuesWithExponentsAndSpecialValues() {
     assertThat(BenchRunner.metricValue("6.58703E-5")).isEqualTo(6.58703E-5);
     assertThat(BenchRunner.metricValue("12")).isEqualTo(12.0);
