@@ -146,7 +146,7 @@ public final class HttpTransport implements ParticipantTransport {
     try {
       uri = URI.create(call.url());
     } catch (IllegalArgumentException e) {
-      return Future.succeededFuture(CallResult.failed("cannot send the request: " + e.getMessage()));
+      return Future.succeededFuture(CallResult.failed(unsendable(e)));
     }
     String host = uri.getHost();
     if (host == null) {
@@ -228,7 +228,7 @@ public final class HttpTransport implements ParticipantTransport {
       }
     } catch (RuntimeException e) {
       // A URL the client cannot send; it will not get better, but the engine decides that.
-      return Future.succeededFuture(CallResult.failed("cannot send the request: " + e.getMessage()));
+      return Future.succeededFuture(CallResult.failed(unsendable(e)));
     }
     return client.request(options)
         .compose(request -> {
@@ -251,10 +251,15 @@ public final class HttpTransport implements ParticipantTransport {
         .otherwise(e -> CallResult.failed(e instanceof Unsendable ? e.getMessage() : describe(e, timeoutMillis)));
   }
 
+  /** The detail of a call that cannot be sent as it is: it will not get better by retrying. */
+  private static String unsendable(RuntimeException e) {
+    return "cannot send the request: " + e.getMessage();
+  }
+
   /** A request the client refused to build (a header it will not send); it will not get better. */
   private static final class Unsendable extends RuntimeException {
     Unsendable(RuntimeException cause) {
-      super("cannot send the request: " + cause.getMessage(), cause, false, false);
+      super(unsendable(cause), cause, false, false);
     }
   }
 
