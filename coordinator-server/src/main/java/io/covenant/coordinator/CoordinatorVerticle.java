@@ -77,7 +77,8 @@ final class CoordinatorVerticle extends VerticleBase {
   public Future<?> start() {
     scheduler = new VertxScheduler(vertx, context);
     transport = new HttpTransport(vertx, config.participantCallTimeout(), config.participantCallsInFlightMax(),
-        config.participantH2c(), config.participantTlsTrustPath(), config.sagaStepResultBytesMax(), HostResolver.SYSTEM);
+        config.participantH2c(), config.participantTlsTrustPath(), config.sagaStepResultBytesMax(),
+        config.participantKeepAliveTimeout(), HostResolver.SYSTEM);
     return Stores.open(config, vertx)
         .compose(opened -> onContext(() -> {
           store = opened;

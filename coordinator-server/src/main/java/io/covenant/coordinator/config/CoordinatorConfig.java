@@ -76,6 +76,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code participant.callTimeout}</td><td>10s</td><td>default time a participant call may take</td></tr>
  *   <tr><td>{@code participant.callsInFlightMax}</td><td>64</td><td>calls in flight to one participant at once</td></tr>
  *   <tr><td>{@code participant.h2c}</td><td>false</td><td>call participants with HTTP/2 (prior knowledge)</td></tr>
+ *   <tr><td>{@code participant.keepAliveTimeout}</td><td>60s</td><td>idle time after which a connection to a participant is closed</td></tr>
  *   <tr><td>{@code transaction.defaultTimeout}</td><td>60s</td><td>TCC / 2PC timeout when begin gives none</td></tr>
  *   <tr><td>{@code saga.defaultTimeout}</td><td>none</td><td>saga timeout when the submission gives none</td></tr>
  *   <tr><td>{@code saga.stepAttemptsMax}</td><td>5</td><td>attempts of a step's action when the step gives none</td></tr>
@@ -187,6 +188,7 @@ public final class CoordinatorConfig {
   public static final String PARTICIPANT_CALL_TIMEOUT = "participant.callTimeout";
   public static final String PARTICIPANT_CALLS_IN_FLIGHT_MAX = "participant.callsInFlightMax";
   public static final String PARTICIPANT_H2C = "participant.h2c";
+  public static final String PARTICIPANT_KEEP_ALIVE_TIMEOUT = "participant.keepAliveTimeout";
   public static final String PARTICIPANT_ALLOWED_HOSTS = "participant.allowedHosts";
   public static final String AUTH_TOKENS_FILE = "auth.tokensFile";
   public static final String TRANSACTION_DEFAULT_TIMEOUT = "transaction.defaultTimeout";
@@ -289,6 +291,10 @@ public final class CoordinatorConfig {
           "Calls in flight to one participant (scheme, host and port) at once; more wait in line."),
       new Key(PARTICIPANT_H2C, Kind.BOOL, false, false, "boolean",
           "Call participants with HTTP/2 with prior knowledge (h2c on `http`, ALPN on `https`) instead of HTTP/1.1."),
+      new Key(PARTICIPANT_KEEP_ALIVE_TIMEOUT, Kind.DURATION, Duration.ofSeconds(60), false, "duration",
+          "A connection to a participant idle for this long is closed. Keep it below the idle timeout of the participant's "
+              + "server and of any proxy or load balancer in between, so that the coordinator never sends a call on a "
+              + "connection the other end is closing; `0s`: connections stay open until the other end closes them."),
       new Key(AUTH_TOKENS_FILE, Kind.TEXT, null, true, "path or `none`",
           "YAML or JSON file of API bearer tokens and their permissions (transactions, read, operator); "
               + "`none`: the API is open. Health and metrics stay open."),
@@ -502,6 +508,11 @@ public final class CoordinatorConfig {
 
   public boolean participantH2c() {
     return (Boolean) values.get(PARTICIPANT_H2C);
+  }
+
+  /** Idle time after which a participant connection is closed; zero: never. */
+  public Duration participantKeepAliveTimeout() {
+    return (Duration) values.get(PARTICIPANT_KEEP_ALIVE_TIMEOUT);
   }
 
   public Duration transactionDefaultTimeout() {
@@ -1030,6 +1041,11 @@ public final class CoordinatorConfig {
       return this;
     }
 
+    public Builder participantKeepAliveTimeout(Duration d) {
+      values.put(PARTICIPANT_KEEP_ALIVE_TIMEOUT, d);
+      return this;
+    }
+
     public Builder transactionDefaultTimeout(Duration d) {
       values.put(TRANSACTION_DEFAULT_TIMEOUT, d);
       return this;
@@ -1151,6 +1167,11 @@ public final class CoordinatorConfig {
       range(RETRY_STUCK_AFTER_ATTEMPTS, 1, Integer.MAX_VALUE);
       positive(PARTICIPANT_CALL_TIMEOUT);
       range(PARTICIPANT_CALLS_IN_FLIGHT_MAX, 1, Integer.MAX_VALUE);
+      Duration keepAlive = (Duration) values.get(PARTICIPANT_KEEP_ALIVE_TIMEOUT);
+      if (keepAlive.isNegative() || keepAlive.getNano() != 0 || keepAlive.getSeconds() > Integer.MAX_VALUE) {
+        throw new ConfigException(PARTICIPANT_KEEP_ALIVE_TIMEOUT + " must be a whole number of seconds, 0s or more, got "
+            + formatDuration(keepAlive));
+      }
       positive(LIMITS_TIMEOUT_MAX);
       positive(TRANSACTION_DEFAULT_TIMEOUT);
       atMostTimeoutMax(TRANSACTION_DEFAULT_TIMEOUT);

@@ -70,6 +70,9 @@ public final class HttpTransport implements ParticipantTransport {
   /** Bytes of a response body read into the excerpt; the rest is discarded as it arrives. */
   static final int EXCERPT_BYTES = 4 * EXCERPT_CHARS;
 
+  /** The default of {@code participant.keepAliveTimeout} (and Vert.x's). */
+  public static final Duration KEEP_ALIVE_TIMEOUT_DEFAULT = Duration.ofSeconds(60);
+
   /** The default of {@code saga.stepResultBytesMax}. */
   public static final int RESULT_BYTES_MAX_DEFAULT = 4096;
 
@@ -104,15 +107,18 @@ public final class HttpTransport implements ParticipantTransport {
    */
   public HttpTransport(Vertx vertx, Duration defaultTimeout, int connectionsPerParticipantMax, boolean h2c,
       String trustPath) {
-    this(vertx, defaultTimeout, connectionsPerParticipantMax, h2c, trustPath, RESULT_BYTES_MAX_DEFAULT, HostResolver.SYSTEM);
+    this(vertx, defaultTimeout, connectionsPerParticipantMax, h2c, trustPath, RESULT_BYTES_MAX_DEFAULT,
+        KEEP_ALIVE_TIMEOUT_DEFAULT, HostResolver.SYSTEM);
   }
 
   /**
    * @param resultBytesMax the largest saga action answer kept as the step's result ({@code saga.stepResultBytesMax})
+   * @param keepAliveTimeout idle time, in whole seconds, after which a connection is closed; zero: never
+   *     ({@code participant.keepAliveTimeout})
    * @param resolver how participant host names become addresses (tests give their own)
    */
   public HttpTransport(Vertx vertx, Duration defaultTimeout, int connectionsPerParticipantMax, boolean h2c,
-      String trustPath, int resultBytesMax, HostResolver resolver) {
+      String trustPath, int resultBytesMax, Duration keepAliveTimeout, HostResolver resolver) {
     this.addresses = new ParticipantAddresses(vertx, resolver);
     this.defaultTimeout = requirePositive(defaultTimeout);
     if (resultBytesMax < 0) {
@@ -123,7 +129,12 @@ public final class HttpTransport implements ParticipantTransport {
     if (connectionsPerParticipantMax < 1) {
       throw new IllegalArgumentException("connectionsPerParticipantMax must be at least 1");
     }
-    HttpClientOptions options = new HttpClientOptions().setKeepAlive(true);
+    if (keepAliveTimeout.isNegative() || keepAliveTimeout.getNano() != 0 || keepAliveTimeout.getSeconds() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("keepAliveTimeout must be whole seconds, zero or more: " + keepAliveTimeout);
+    }
+    int keepAliveSeconds = (int) keepAliveTimeout.getSeconds(); // Vert.x: 0 is no timeout
+    HttpClientOptions options = new HttpClientOptions().setKeepAlive(true)
+        .setKeepAliveTimeout(keepAliveSeconds).setHttp2KeepAliveTimeout(keepAliveSeconds);
     if (trustPath != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(trustPath));
     }

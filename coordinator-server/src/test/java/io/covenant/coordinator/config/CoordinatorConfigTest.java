@@ -43,6 +43,7 @@ class CoordinatorConfigTest {
     assertThat(c.participantCallTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.participantCallsInFlightMax()).isEqualTo(64);
     assertThat(c.participantH2c()).isFalse();
+    assertThat(c.participantKeepAliveTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.transactionDefaultTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.sagaDefaultTimeout()).isNull();
     assertThat(c.sagaStepAttemptsMax()).isEqualTo(5);
@@ -338,6 +339,18 @@ class CoordinatorConfigTest {
         .hasMessageContaining("transaction.defaultTimeout (2d) must not exceed limits.timeoutMax (1d)");
     assertThatThrownBy(() -> CoordinatorConfig.builder().set("store.journal.bufferSizeBytes", "20MiB").build())
         .hasMessageContaining("store.journal.bufferSizeBytes");
+  }
+
+  @Test
+  void theParticipantKeepAliveIsWholeSecondsAndZeroKeepsConnections() {
+    assertThat(CoordinatorConfig.builder().set("participant.keepAliveTimeout", "0s").build().participantKeepAliveTimeout())
+        .isZero();
+    assertThat(CoordinatorConfig.builder().set("participant.keepAliveTimeout", "4s").build().participantKeepAliveTimeout())
+        .isEqualTo(Duration.ofSeconds(4));
+    assertThatThrownBy(() -> CoordinatorConfig.builder().set("participant.keepAliveTimeout", "1500ms").build())
+        .hasMessage("participant.keepAliveTimeout must be a whole number of seconds, 0s or more, got 1500ms");
+    assertThatThrownBy(() -> CoordinatorConfig.builder().participantKeepAliveTimeout(Duration.ofSeconds(-1)).build())
+        .hasMessageContaining("participant.keepAliveTimeout must be a whole number of seconds");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.covenant.coordinator.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.covenant.coordinator.core.Call;
 import io.covenant.coordinator.engine.CallResult;
@@ -16,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +35,8 @@ class HttpTransportTest {
   static HttpTransport transport;
   static final List<Received> received = new CopyOnWriteArrayList<>();
   static final List<HttpServerRequest> hanging = new CopyOnWriteArrayList<>();
+  /** Completed when the connection that carried the call of this gid closes. */
+  static final Map<String, CompletableFuture<Void>> connectionClosed = new ConcurrentHashMap<>();
 
   record Received(String method, String path, String gid, String branch, String op, String contentType, String body,
       HttpVersion version, String host, String tenant) {}
@@ -52,6 +57,10 @@ class HttpTransportTest {
   }
 
   private static void handle(HttpServerRequest request) {
+    CompletableFuture<Void> closed = connectionClosed.get(String.valueOf(request.getHeader(Headers.GID)));
+    if (closed != null) {
+      request.connection().closeHandler(v -> closed.complete(null));
+    }
     request.body().onSuccess(body -> {
       received.add(new Received(request.method().name(), request.path(), request.getHeader(Headers.GID),
           request.getHeader(Headers.BRANCH), request.getHeader(Headers.OP), request.getHeader("Content-Type"),
@@ -100,7 +109,7 @@ class HttpTransportTest {
   /** Names a test resolves as it is told, the way a DNS server controlled by a caller would. */
   private static HttpTransport resolving(java.util.Map<String, String> names) {
     return new HttpTransport(vertx, Duration.ofSeconds(5), 2, false, null,
-        HttpTransport.RESULT_BYTES_MAX_DEFAULT, host -> {
+        HttpTransport.RESULT_BYTES_MAX_DEFAULT, HttpTransport.KEEP_ALIVE_TIMEOUT_DEFAULT, host -> {
       String addresses = names.get(host);
       if (addresses == null) {
         throw new java.net.UnknownHostException(host);
@@ -278,6 +287,28 @@ class HttpTransportTest {
     }
   }
 
+  @Test
+  void aConnectionIdleForTheKeepAliveTimeoutIsClosed() throws Exception {
+    HttpTransport idle = new HttpTransport(vertx, Duration.ofSeconds(5), 2, false, null,
+        HttpTransport.RESULT_BYTES_MAX_DEFAULT, Duration.ofSeconds(1), HostResolver.SYSTEM);
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    connectionClosed.put("gid-idle", closed);
+    try {
+      assertThat(call(idle, new Call("gid-idle", "b", Op.CONFIRM, url("/ok"), null, null)).kind())
+          .isEqualTo(CallResult.Kind.SUCCEEDED);
+      closed.get(10, TimeUnit.SECONDS); // closed by the client's pool, which is still open
+    } finally {
+      idle.close();
+    }
+  }
+
+  @Test
+  void aKeepAliveTimeoutInFractionsOfASecondIsRefused() {
+    assertThatThrownBy(() -> new HttpTransport(vertx, Duration.ofSeconds(5), 2, false, null,
+        HttpTransport.RESULT_BYTES_MAX_DEFAULT, Duration.ofMillis(1500), HostResolver.SYSTEM))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keepAliveTimeout");
+  }
+
   // Issue #5: a saga step's own method and headers, and its action's answer kept as its result.
 
   @Test
@@ -307,7 +338,8 @@ class HttpTransportTest {
 
   @Test
   void anActionsAnswerLargerThanTheLimitIsASuccessThatIsNotKept() throws Exception {
-    HttpTransport small = new HttpTransport(vertx, Duration.ofSeconds(5), 2, false, null, 10, HostResolver.SYSTEM);
+    HttpTransport small = new HttpTransport(vertx, Duration.ofSeconds(5), 2, false, null, 10,
+        HttpTransport.KEEP_ALIVE_TIMEOUT_DEFAULT, HostResolver.SYSTEM);
     try {
       CallResult result = call(small, new Call("gid-big", "reserve", Op.ACTION, url("/json"), null, null));
       assertThat(result.kind()).isEqualTo(CallResult.Kind.SUCCEEDED);
