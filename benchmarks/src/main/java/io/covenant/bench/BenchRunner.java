@@ -209,13 +209,17 @@ public final class BenchRunner {
       // On a SQL store the database server is part of what is measured, not a disturbance.
       boolean sqlStore = target.inProcess() && (o.store() == CoordinatorConfig.StoreKind.POSTGRES
           || o.store() == CoordinatorConfig.StoreKind.MYSQL);
+      double processCores = (to.processNanos() - from.processNanos()) / (double) (windowEnd - windowStart);
+      Double remoteCoordinatorCores = target.inProcess() || from.remoteCpuNanos() == null || to.remoteCpuNanos() == null
+          ? null : (to.remoteCpuNanos() - from.remoteCpuNanos()) / 1e9 / seconds;
+      // Others: the machine minus this process, minus a coordinator in a JVM of its own on this machine.
       Double others = machineCores == null ? null
-          : Math.max(0, machineCores - (to.processNanos() - from.processNanos()) / (double) (windowEnd - windowStart)
-              - (sqlStore && databaseCores != null ? databaseCores : 0));
+          : Math.max(0, machineCores - processCores - (sqlStore && databaseCores != null ? databaseCores : 0)
+              - (remoteCoordinatorCores != null && target.onThisMachine() ? remoteCoordinatorCores : 0));
       CpuMeter.Breakdown spent = target.inProcess() ? cpu.between(from.cpu(), to.cpu()) : null;
       RunResult.Cpu cpuResult = target.inProcess()
           ? inProcessCpu(spent, completed, others, databaseCores)
-          : remoteCpu(from.remoteCpuNanos(), to.remoteCpuNanos(), completed, seconds, others, databaseCores);
+          : remoteCpu(from.remoteCpuNanos(), to.remoteCpuNanos(), completed, seconds, processCores, others, databaseCores);
       long participantCalls = participants.calls();
       long unknownCalls = participants.unknownCalls();
       await(participants.close(), Duration.ofSeconds(10));
@@ -479,17 +483,18 @@ public final class BenchRunner {
         others, database, b.gcNanos() / wall, b.jitNanos() / wall, b.vmNanos() / wall, top);
   }
 
-  private static RunResult.Cpu remoteCpu(Double from, Double to, long completed, double seconds, Double others,
-      Double database) {
+  /** @param benchCores this process's cores over the window: the load generator and the participants */
+  private static RunResult.Cpu remoteCpu(Double from, Double to, long completed, double seconds, double benchCores,
+      Double others, Double database) {
     if (from == null || to == null) {
       return new RunResult.Cpu("remote: the coordinator's /metrics has no process_cpu_time_ns_total", null, null,
-          null, null, null, null, others, database, null, null, null, null);
+          null, benchCores, null, null, others, database, null, null, null, null);
     }
     double nanos = to - from;
     return new RunResult.Cpu("remote: process_cpu_time_ns_total from the coordinator's /metrics over the window "
         + "(the whole coordinator process, GC and JIT included), per transaction completed in it",
         completed == 0 ? null : nanos / 1e3 / completed, completed == 0 ? null : nanos / 1e3 / completed,
-        nanos / 1e9 / seconds, null, null, null, others, database, null, null, null, null);
+        nanos / 1e9 / seconds, benchCores, null, null, others, database, null, null, null, null);
   }
 
   private static RunResult.Heap inProcessHeap(Target.InProcess target) throws Exception {
@@ -523,8 +528,8 @@ public final class BenchRunner {
       sum += Double.isFinite(value) ? value : 0;
       found = true;
     }
-    return new RunResult.Heap("remote: jvm_memory_used_bytes{area=heap} from /metrics at the end (not after a GC)",
-        null, found ? (long) sum : null, null);
+    return new RunResult.Heap("remote: jvm_memory_used_bytes{area=heap} from /metrics at the end (not after a GC: "
+        + "an upper bound of its live heap)", found ? (long) sum : null, null, null);
   }
 
   /** The first value of {@code metric} in a Prometheus text, or null. */

@@ -73,8 +73,11 @@ public record RunResult(
    * @param gcCores average cores of the JVM's garbage-collector threads (of the whole process:
    *     coordinator and benchmark allocate on one heap); {@code jitCores} of its JIT compilers,
    *     {@code vmCores} of its other internal threads
+   * @param benchCores average cores of the load generator and the participants (in-process: their
+   *     threads; remote: this whole process)
    * @param otherProcessesCores average cores the rest of the machine used meanwhile ({@code /proc/stat}
-   *     minus this process, or minus nothing for a remote target): above a few tenths, the run
+   *     minus this process, and minus a remote coordinator's process when it runs on this machine, at
+   *     a loopback address): above a few tenths, the run
    *     competed with other work and its figures are disturbed; on a SQL store, the database
    *     server's processes are not counted in it but in {@code databaseCores}
    * @param databaseCores average cores of the PostgreSQL / MariaDB / MySQL server processes on this
@@ -106,7 +109,7 @@ public record RunResult(
   /**
    * @param coordinatorBytes the coordinator's live heap at the end: heap used after a full GC with
    *     the coordinator running, minus the same once it is closed (the benchmark's own records
-   *     are dropped before both)
+   *     are dropped before both); remote, its heap used at the end (not after a GC)
    * @param processAfterGcBytes heap used after a full GC, with the coordinator running
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)

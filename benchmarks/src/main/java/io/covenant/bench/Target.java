@@ -39,6 +39,25 @@ abstract class Target {
   /** How the target is described in results: {@code inprocess} or the URL. */
   abstract String describe();
 
+  /** Whether the coordinator runs on this machine (in this process, or at a loopback address), so that it shares its CPUs. */
+  boolean onThisMachine() {
+    if (inProcess()) {
+      return true;
+    }
+    String host = java.net.URI.create(baseUrl()).getHost();
+    if (host == null) {
+      return false;
+    }
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
   /** The store of an in-process coordinator ({@code journal}, {@code postgres schema covenant_bench_…}), else null. */
   String storeDescription() {
     return null;

@@ -2,6 +2,8 @@ package io.covenant.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.covenant.coordinator.Coordinator;
+import io.covenant.coordinator.config.CoordinatorConfig;
 import io.covenant.coordinator.config.CoordinatorConfig.StoreKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,6 +91,28 @@ class BenchRunnerTest {
     Path dir = Reports.write(out, r.workload(), Reports.environment("test"), List.of(r));
     assertThat(Files.readString(dir.resolve("timeline.csv"))).contains("in_flight,coordinator_live");
     assertThat(Files.readString(dir.resolve("report.html"))).contains("Transactions in flight");
+  }
+
+  @Test
+  void againstACoordinatorAtALoopbackUrlTheRunReportsItsHeapAndTheLoadGeneratorsCpuApart() throws Exception {
+    Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().httpHost("127.0.0.1").httpPort(0)
+        .store(StoreKind.MEMORY).build()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      Workload w = Workload.load(Path.of("workloads", "saga-3-steps.yaml"))
+          .withArrival(Workload.Arrival.open(50)).withWarmup(Duration.ofMillis(300)).withDuration(Duration.ofMillis(1700));
+      RunResult r = new BenchRunner().run(new BenchRunner.Options(w, coordinator.baseUrl(), StoreKind.MEMORY, true, null,
+          Map.of(), 1, 16, 10_000, Duration.ofSeconds(20), 50, 7, "127.0.0.1", null, null));
+
+      assertEndedConsistently(r);
+      assertThat(r.heap().coordinatorBytes()).as("its heap gauge from /metrics").isPositive();
+      assertThat(r.cpu().coordinatorMicrosPerTx()).isPositive();
+      assertThat(r.cpu().benchCores()).as("this process").isPositive();
+      assertThat(Target.remote(coordinator.baseUrl()).onThisMachine()).isTrue();
+      assertThat(Target.remote("http://localhost:8080").onThisMachine()).isTrue();
+      assertThat(Target.remote("http://192.0.2.10:8080").onThisMachine()).isFalse();
+    } finally {
+      coordinator.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
   }
 
   @Test
