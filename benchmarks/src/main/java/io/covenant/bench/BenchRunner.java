@@ -9,6 +9,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -151,7 +153,8 @@ public final class BenchRunner {
       Map<String, TxRecord> ledger = Participants.newLedger();
       boolean loopback = o.participantHost().startsWith("127.") || o.participantHost().equals("localhost");
       Participants participants = new Participants(vertx, ledger, w.participantLatencyInWarmup(), o.participantHost());
-      await(participants.start(Math.max(1, w.branches()), loopback ? "127.0.0.1" : "0.0.0.0"), Duration.ofSeconds(30));
+      await(participants.start(Math.max(1, w.branches()), loopback ? "127.0.0.1" : "0.0.0.0",
+          contextOnAnotherLoop(vertx, context, o.benchEventLoops())), Duration.ofSeconds(30));
 
       long startNanos = System.nanoTime() + 20_000_000L;
       long windowStart = startNanos + w.warmup().toNanos();
@@ -302,11 +305,12 @@ public final class BenchRunner {
    */
   private static Set<Long> probeEventLoops(Vertx vertx, int loops) throws InterruptedException {
     Set<Long> ids = ConcurrentHashMap.newKeySet();
-    // Contexts are given event loops round-robin, so twice as many contexts as loops reach them all.
+    // New event-loop contexts are given the loops in turn, so twice as many contexts as loops reach
+    // them all. (Not getOrCreateContext: outside Vert.x it gives the calling thread the same context each time.)
     int probes = loops * 2;
     CountDownLatch latch = new CountDownLatch(probes);
     for (int i = 0; i < probes; i++) {
-      vertx.getOrCreateContext().runOnContext(v -> {
+      ((VertxInternal) vertx).createEventLoopContext().runOnContext(v -> {
         Thread t = Thread.currentThread();
         if (ids.add(t.getId())) {
           // Both Vert.x instances name their threads alike; a distinct name tells them apart in
@@ -319,7 +323,30 @@ public final class BenchRunner {
     if (!latch.await(10, TimeUnit.SECONDS)) {
       throw new IllegalStateException("the benchmark's event loops did not answer");
     }
+    if (ids.size() != loops) {
+      throw new IllegalStateException("found " + ids.size() + " of the benchmark's " + loops + " event loops");
+    }
     return new HashSet<>(ids);
+  }
+
+  /**
+   * A context for the participants on another event loop than the driver's {@code driver}, when
+   * there are two or more; else the driver's. Sharing one loop, the participants' answers wait
+   * behind the driver's work and the driver's behind theirs.
+   */
+  static Context contextOnAnotherLoop(Vertx vertx, Context driver, int loops) {
+    if (loops < 2) {
+      return driver;
+    }
+    io.netty.channel.EventLoop driverLoop = ((ContextInternal) driver).nettyEventLoop();
+    // New event-loop contexts take the loops in turn, so one of the next few is on another.
+    for (int i = 0; i < 2 * loops; i++) {
+      ContextInternal candidate = ((VertxInternal) vertx).createEventLoopContext();
+      if (candidate.nettyEventLoop() != driverLoop) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException("no event loop other than the driver's among " + loops);
   }
 
   /**

@@ -1,7 +1,9 @@
 package io.covenant.bench;
 
 import io.covenant.protocol.Headers;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -61,13 +63,15 @@ final class Participants {
     return new ConcurrentHashMap<>(1 << 16);
   }
 
-  /** Starts {@code count} servers on ephemeral ports of {@code bindHost}. */
-  Future<Void> start(int count, String bindHost) {
+  /** Starts {@code count} servers on ephemeral ports of {@code bindHost}, serving on the event loop of {@code context}. */
+  Future<Void> start(int count, String bindHost, Context context) {
     List<Future<HttpServer>> listening = new ArrayList<>();
     for (int i = 0; i < Math.max(count, 1); i++) {
       HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(bindHost).setPort(0)
           .setTcpNoDelay(true)).requestHandler(this::handle);
-      listening.add(server.listen());
+      Promise<HttpServer> listened = Promise.promise();
+      context.runOnContext(v -> server.listen().onComplete(listened)); // a server serves on the context it listened from
+      listening.add(listened.future());
     }
     return Future.all(listening).map(all -> {
       for (int i = 0; i < listening.size(); i++) {

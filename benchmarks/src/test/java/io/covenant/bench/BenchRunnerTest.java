@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.covenant.coordinator.Coordinator;
 import io.covenant.coordinator.config.CoordinatorConfig;
 import io.covenant.coordinator.config.CoordinatorConfig.StoreKind;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.ContextInternal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,6 +116,22 @@ class BenchRunnerTest {
       assertThat(Target.remote("http://192.0.2.10:8080").onThisMachine()).isFalse();
     } finally {
       coordinator.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void withTwoEventLoopsTheParticipantsServeOnTheLoopTheDriverDoesNotUse() throws Exception {
+    Vertx two = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    Vertx one = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    try {
+      Context driver = two.getOrCreateContext();
+      Context participants = BenchRunner.contextOnAnotherLoop(two, driver, 2);
+      assertThat(((ContextInternal) participants).nettyEventLoop()).isNotSameAs(((ContextInternal) driver).nettyEventLoop());
+      Context alone = one.getOrCreateContext();
+      assertThat(BenchRunner.contextOnAnotherLoop(one, alone, 1)).isSameAs(alone);
+    } finally {
+      two.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      one.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
 
