@@ -1,6 +1,7 @@
 package io.covenant.bench;
 
 import io.covenant.coordinator.config.CoordinatorConfig;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -338,7 +339,7 @@ public final class BenchRunner {
     if (loops < 2) {
       return driver;
     }
-    io.netty.channel.EventLoop driverLoop = ((ContextInternal) driver).nettyEventLoop();
+    EventLoop driverLoop = ((ContextInternal) driver).nettyEventLoop();
     // New event-loop contexts take the loops in turn, so one of the next few is on another.
     for (int i = 0; i < 2 * loops; i++) {
       ContextInternal candidate = ((VertxInternal) vertx).createEventLoopContext();

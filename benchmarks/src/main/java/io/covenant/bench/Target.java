@@ -8,6 +8,9 @@ import io.vertx.core.file.FileSystemOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +47,7 @@ abstract class Target {
     if (inProcess()) {
       return true;
     }
-    String host = java.net.URI.create(baseUrl()).getHost();
+    String host = URI.create(baseUrl()).getHost();
     if (host == null) {
       return false;
     }
@@ -52,8 +55,8 @@ abstract class Target {
       return true;
     }
     try {
-      return java.net.InetAddress.getByName(host).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
       return false;
     }
   }
