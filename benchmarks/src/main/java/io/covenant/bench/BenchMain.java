@@ -182,8 +182,11 @@ public final class BenchMain {
           verifySample, seed, participantHost, sqlStore, System.out::println);
       Map<String, Object> env = Reports.environment("bench " + String.join(" ", commandLine()));
       Map<String, Double> probe = new LinkedHashMap<>();
+      Map<String, Double> memoryProbe = new LinkedHashMap<>();
       probe.put("before", CpuProbe.sha256MegabytesPerSecond());
+      memoryProbe.put("before", CpuProbe.memoryNanosPerRead());
       env.put("cpuProbeSha256MBps", probe);
+      env.put("memoryProbeNanosPerRead", memoryProbe);
       List<RunResult> results = new ArrayList<>();
       BenchRunner runner = new BenchRunner();
       for (Workload each : runs) {
@@ -193,8 +196,10 @@ public final class BenchMain {
         r.slowest().forEach(slow -> System.out.println("  slow: " + Reports.describe(slow)));
       }
       probe.put("after", CpuProbe.sha256MegabytesPerSecond());
-      System.out.printf(Locale.ROOT, "machine speed: SHA-256 %.0f MB/s on one thread before the runs, %.0f after%n",
-          probe.get("before"), probe.get("after"));
+      memoryProbe.put("after", CpuProbe.memoryNanosPerRead());
+      System.out.printf(Locale.ROOT, "machine speed: SHA-256 %.0f MB/s and a random read from memory in %.1f ns on one "
+          + "thread before the runs, %.0f MB/s and %.1f ns after%n",
+          probe.get("before"), memoryProbe.get("before"), probe.get("after"), memoryProbe.get("after"));
       Path dir = Reports.write(out, w.name(), env, results);
       System.out.println("results: " + dir.toAbsolutePath());
       long inconsistent = results.stream().mapToLong(r -> r.verification().inconsistent()).sum();
