@@ -214,8 +214,9 @@ public final class BenchRunner {
       boolean sqlStore = target.inProcess() && (o.store() == CoordinatorConfig.StoreKind.POSTGRES
           || o.store() == CoordinatorConfig.StoreKind.MYSQL);
       double processCores = (to.processNanos() - from.processNanos()) / (double) (windowEnd - windowStart);
-      Double remoteCoordinatorCores = target.inProcess() || from.remoteCpuNanos() == null || to.remoteCpuNanos() == null
-          ? null : (to.remoteCpuNanos() - from.remoteCpuNanos()) / 1e9 / seconds;
+      Double remoteCpuNanos = target.inProcess() || from.remoteCpuNanos() == null || to.remoteCpuNanos() == null
+          ? null : to.remoteCpuNanos() - from.remoteCpuNanos();
+      Double remoteCoordinatorCores = remoteCpuNanos == null ? null : remoteCpuNanos / 1e9 / seconds;
       // Others: the machine minus this process, minus a coordinator in a JVM of its own on this machine.
       Double others = machineCores == null ? null
           : Math.max(0, machineCores - processCores - (sqlStore && databaseCores != null ? databaseCores : 0)
@@ -223,7 +224,7 @@ public final class BenchRunner {
       CpuMeter.Breakdown spent = target.inProcess() ? cpu.between(from.cpu(), to.cpu()) : null;
       RunResult.Cpu cpuResult = target.inProcess()
           ? inProcessCpu(spent, completed, others, databaseCores)
-          : remoteCpu(from.remoteCpuNanos(), to.remoteCpuNanos(), completed, seconds, processCores, others, databaseCores);
+          : remoteCpu(remoteCpuNanos, completed, remoteCoordinatorCores, processCores, others, databaseCores);
       long participantCalls = participants.calls();
       long unknownCalls = participants.unknownCalls();
       await(participants.close(), Duration.ofSeconds(10));
@@ -511,18 +512,21 @@ public final class BenchRunner {
         others, database, b.gcNanos() / wall, b.jitNanos() / wall, b.vmNanos() / wall, top);
   }
 
-  /** @param benchCores this process's cores over the window: the load generator and the participants */
-  private static RunResult.Cpu remoteCpu(Double from, Double to, long completed, double seconds, double benchCores,
+  /**
+   * @param nanos the coordinator's process CPU over the window, or null when its /metrics has none
+   * @param cores the same per second of the window
+   * @param benchCores this process's cores over the window: the load generator and the participants
+   */
+  private static RunResult.Cpu remoteCpu(Double nanos, long completed, Double cores, double benchCores,
       Double others, Double database) {
-    if (from == null || to == null) {
+    if (nanos == null) {
       return new RunResult.Cpu("remote: the coordinator's /metrics has no process_cpu_time_ns_total", null, null,
           null, benchCores, null, null, others, database, null, null, null, null);
     }
-    double nanos = to - from;
+    Double perTx = completed == 0 ? null : nanos / 1e3 / completed;
     return new RunResult.Cpu("remote: process_cpu_time_ns_total from the coordinator's /metrics over the window "
         + "(the whole coordinator process, GC and JIT included), per transaction completed in it",
-        completed == 0 ? null : nanos / 1e3 / completed, completed == 0 ? null : nanos / 1e3 / completed,
-        nanos / 1e9 / seconds, benchCores, null, null, others, database, null, null, null, null);
+        perTx, perTx, cores, benchCores, null, null, others, database, null, null, null, null);
   }
 
   private static RunResult.Heap inProcessHeap(Target.InProcess target) throws Exception {
