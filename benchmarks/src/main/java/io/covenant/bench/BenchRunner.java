@@ -133,7 +133,9 @@ public final class BenchRunner {
         : Target.remote(o.target());
     Vertx vertx = null;
     try {
-      vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(o.benchEventLoops()).setWorkerPoolSize(2)
+      // Netty's epoll transport where it exists (Linux x86-64; NIO elsewhere): the load generator shares
+      // the machine with the coordinator, and epoll cost it 0.1-0.2 cores less than NIO at 2,000 TCC/s.
+      vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(o.benchEventLoops()).setWorkerPoolSize(2)
           .setInternalBlockingPoolSize(2));
       Set<Long> benchThreads = probeEventLoops(vertx, o.benchEventLoops());
       benchThreads.add(Thread.currentThread().getId());
@@ -247,7 +249,8 @@ public final class BenchRunner {
           w.arrival().open() ? null : w.arrival().concurrency(),
           w.arrival().open() ? w.arrival().rate() : null,
           w.warmup().toNanos() / 1e9, seconds, target.describe(), target.storeDescription(), target.journalSync(),
-          target.settings().isEmpty() ? null : new LinkedHashMap<>(target.settings()), startedAt.toString());
+          target.settings().isEmpty() ? null : new LinkedHashMap<>(target.settings()),
+          vertx.isNativeTransportEnabled() ? "epoll" : "nio", startedAt.toString());
       RunResult.Counts counts = new RunResult.Counts(m.started(), m.measuredStarted(), completed, m.committedInWindow(),
           m.decidedInWindow(), report.failedWithError(), m.overloadSkipped(), unfinishedAfterDrain, participantCalls,
           unknownCalls);

@@ -222,7 +222,8 @@ final class Reports {
     sb.append("<tr><th class=\"l\">target</th><td class=\"l\">").append(Svg.esc(s0.target()))
         .append(s0.store() == null ? "" : ", store " + s0.store()).append(s0.journalSync() == null ? "" : ", sync " + s0.journalSync())
         .append(s0.coordinatorSettings() == null ? "" : ", " + Svg.esc(s0.coordinatorSettings().toString()))
-        .append("</td></tr>\n</table>\n");
+        .append("</td></tr>\n<tr><th class=\"l\">load generator's transport</th><td class=\"l\">")
+        .append(Svg.esc(s0.loadGeneratorTransport())).append("</td></tr>\n</table>\n");
 
     sb.append("<h2>Summary</h2>\n<table>\n<tr><th>arrival</th><th>throughput tx/s</th><th>committed tx/s</th>")
         .append("<th>decision p50 / p90 / p99 / p99.9 / max ms</th><th>completion p50 / p90 / p99 / p99.9 / max ms</th>")

@@ -41,13 +41,15 @@ public record RunResult(
   /**
    * What was run, and against what. {@code participantLatencyInWarmupMillis} and
    * {@code participantLatencyAfterArrivalsMillis} are null when they equal {@code participantLatencyMillis}.
+   * {@code loadGeneratorTransport} is the network transport of the load generator's Vert.x: {@code epoll}
+   * (Netty's native one) or {@code nio}.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Setup(String mix, int branches, int payloadBytes, long participantLatencyMillis,
       Long participantLatencyInWarmupMillis, Long participantLatencyAfterArrivalsMillis, double failureShare,
       String failAt, String arrival, Integer concurrency, Double ratePerSecond, double warmupSeconds,
       double durationSeconds, String target, String store, Boolean journalSync, Map<String, String> coordinatorSettings,
-      String startedAt) {}
+      String loadGeneratorTransport, String startedAt) {}
 
   /**
    * @param started every transaction started, warm-up included

@@ -35,6 +35,9 @@ class BenchRunnerTest {
     assertEndedConsistently(r);
     assertThat(r.counts().participantCalls()).isGreaterThan(0);
     assertThat(r.allocation().coordinatorKiBPerTx()).isPositive();
+    if ("Linux".equals(System.getProperty("os.name")) && "amd64".equals(System.getProperty("os.arch"))) {
+      assertThat(r.setup().loadGeneratorTransport()).as("Netty's epoll transport is on the classpath").isEqualTo("epoll");
+    }
     Path dir = Reports.write(out, r.workload(), Reports.environment("test"), List.of(r));
     assertThat(dir.resolve("result.json")).isNotEmptyFile();
     assertThat(Files.readString(dir.resolve("summary.csv"))).startsWith("workload,").contains("tcc-2-branches");
